@@ -1,0 +1,59 @@
+"""Dependencies as Annotated aliases, so routes stay one-liners."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotReady
+from app.core.settings import Settings
+from app.services.container import Container
+from app.services.retrieval import Retriever
+
+
+def get_container(request: Request) -> Container:
+    container: Container | None = getattr(request.app.state, "container", None)
+    if container is None:
+        raise NotReady("The service is still starting.", code="starting")
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_settings(container: ContainerDep) -> Settings:
+    return container.settings
+
+
+def get_session(container: ContainerDep) -> Iterator[Session]:
+    session = container.factory()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def get_retriever(container: ContainerDep) -> Retriever:
+    if container.retriever is None:
+        raise NotReady("Search is not available in this process.", code="search_unavailable")
+    return container.retriever
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
+
+
+def get_write_session(container: ContainerDep) -> Iterator[Session]:
+    session = container.factory()
+    try:
+        session.connection(execution_options={"sqlite_immediate": True})
+        yield session
+    finally:
+        session.close()
+
+
+WriteSessionDep = Annotated[Session, Depends(get_write_session)]

@@ -1,0 +1,192 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import FileResponse
+
+from app.api.deps import ContainerDep, SessionDep, WriteSessionDep
+from app.api.multipart import read_multipart
+from app.api.schemas import DocumentOut, ErrorOut, ProgressOut, UploadItemOut, UploadOut
+from app.core.errors import InvalidInput, PayloadTooLarge
+from app.db import models as m
+from app.db.session import session_scope
+from app.services import documents as docs
+from app.services.container import Container
+
+router = APIRouter(prefix="/api/v1", tags=["documents"])
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def document_out(doc: m.Document, collection: str) -> DocumentOut:
+    job = doc.job
+    progress = None
+    if job is not None:
+        progress = ProgressOut(
+            stage=job.stage,
+            attempts=job.attempts,
+            pages_done=job.pages_done,
+            pages_total=job.pages_total,
+            chunks_done=job.chunks_done,
+            chunks_total=job.chunks_total,
+            error=job.error,
+        )
+    return DocumentOut(
+        id=doc.id,
+        collection=collection,
+        filename=doc.filename,
+        title=doc.title,
+        mime=doc.mime,
+        size_bytes=doc.size_bytes,
+        sha256=doc.sha256,
+        status=doc.status.value,
+        pages=doc.pages,
+        pages_indexed=doc.pages_indexed,
+        chunk_count=doc.chunk_count,
+        error=doc.error,
+        created_at=doc.created_at,
+        updated_at=doc.updated_at,
+        progress=progress,
+    )
+
+
+@router.post(
+    "/collections/{collection}/documents",
+    response_model=UploadOut,
+    status_code=status.HTTP_202_ACCEPTED,
+    openapi_extra=_UPLOAD_BODY,
+    responses={
+        404: {"model": ErrorOut},
+        413: {"model": ErrorOut},
+        422: {"model": ErrorOut},
+    },
+)
+async def upload_documents(collection: str, request: Request, container: ContainerDep) -> UploadOut:
+    """Upload one or more files (form field `files`). Each is queued for ingestion; a file already in
+    the collection (same content) is reported as a duplicate and not ingested again."""
+    settings = container.settings
+    limits = settings.limits
+    await anyio.to_thread.run_sync(_lookup_collection, container, collection)
+    declared = request.headers.get("content-length")
+    budget = limits.max_upload_bytes * limits.max_files_per_upload + 1024 * 1024
+    if declared is not None and declared.isdigit() and int(declared) > budget:
+        raise PayloadTooLarge(
+            f"The upload is larger than the limit ({limits.max_upload_bytes:,} bytes per file).",
+            code="file_too_large",
+        )
+    form = await read_multipart(
+        request.headers.get("content-type", ""),
+        request.stream(),
+        uploads_dir=settings.paths.uploads_dir,
+        file_field="files",
+        max_file_bytes=limits.max_upload_bytes,
+        max_files=limits.max_files_per_upload,
+    )
+    if not form.files:
+        raise InvalidInput("No file was sent; use the form field `files`.", code="no_files")
+    items = await anyio.to_thread.run_sync(_register_all, container, collection, form.files)
+    return UploadOut(collection=collection, documents=items)
+
+
+def _lookup_collection(container: Container, name: str) -> None:
+    with session_scope(container.factory) as session:
+        docs.get_collection(session, name)
+
+
+def _register_all(
+    container: Container, collection: str, files: list[docs.SpooledUpload]
+) -> list[UploadItemOut]:
+    out = []
+    try:
+        for up in files:
+            # One transaction per file: a failure on one never loses the files already registered.
+            with session_scope(container.factory, write=True) as session:
+                coll = docs.get_collection(session, collection)
+                reg = docs.register_upload(session, container.settings.paths.uploads_dir, coll, up)
+                out.append(
+                    UploadItemOut(
+                        document_id=reg.document.id,
+                        job_id=reg.job_id,
+                        filename=up.filename,
+                        status=reg.document.status.value,
+                        duplicate=reg.duplicate,
+                    )
+                )
+    finally:
+        for up in files:
+            up.discard()  # no-op for files moved into storage
+    return out
+
+
+@router.get(
+    "/collections/{collection}/documents",
+    response_model=list[DocumentOut],
+    responses={404: {"model": ErrorOut}},
+)
+def list_documents(
+    collection: str,
+    session: SessionDep,
+    status_filter: Annotated[m.DocumentStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[DocumentOut]:
+    coll = docs.get_collection(session, collection)
+    return [
+        document_out(d, coll.name)
+        for d in docs.list_documents(session, coll, status=status_filter, limit=limit, offset=offset)
+    ]
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut, responses={404: {"model": ErrorOut}})
+def get_document(document_id: int, session: SessionDep) -> DocumentOut:
+    doc = docs.get_document(session, document_id)
+    return document_out(doc, doc.collection.name)
+
+
+@router.delete(
+    "/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
+)
+def delete_document(document_id: int, session: WriteSessionDep, container: ContainerDep) -> Response:
+    """Delete the document, its chunks and its file. It disappears from search at once."""
+    docs.delete_document(session, container.settings.paths.uploads_dir, document_id)
+    if container.registry is not None:
+        container.registry.remove_document(document_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/documents/{document_id}/file",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
+)
+def get_document_file(document_id: int, session: SessionDep, container: ContainerDep) -> FileResponse:
+    """The original file as uploaded (PDFs open inline; append #page=N to jump to a page)."""
+    doc = docs.get_document(session, document_id)
+    path = docs.document_file(container.settings.paths.uploads_dir, doc)
+    media = doc.mime or "application/octet-stream"
+    if media in {"text/html", "text/markdown"}:
+        media = "text/plain; charset=utf-8"  # never render uploaded HTML in our origin
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=doc.filename,
+        content_disposition_type="inline" if media == "application/pdf" else "attachment",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.api.schemas import HealthOut, ReadyOut
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", response_model=HealthOut)
+def healthz() -> HealthOut:
+    """The process is up (liveness)."""
+    return HealthOut(status="ok")
+
+
+@router.get("/readyz", response_model=ReadyOut, responses={503: {"model": ReadyOut}})
+def readyz(request: Request) -> JSONResponse:
+    """Database reachable, models loaded, index built (readiness). 503 until then."""
+    container = getattr(request.app.state, "container", None)
+    db_ok = False
+    if container is not None:
+        try:
+            with container.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            db_ok = True
+        except Exception:
+            db_ok = False
+    ready = container is not None and db_ok and container.registry is not None
+    body = ReadyOut(
+        status="ready" if ready else "starting",
+        database=db_ok,
+        embedding_model=container.embedder.model_id if container is not None else None,
+        indexed_chunks=container.registry.total_chunks() if container and container.registry else 0,
+        worker="embedded" if container is not None and container.settings.worker.embedded else "external",
+    )
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

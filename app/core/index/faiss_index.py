@@ -1,0 +1,78 @@
+"""FAISS backend: exact inner-product search (IndexFlatIP) behind an id map (ids = chunk ids)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+def _faiss() -> Any:
+    import faiss  # imported lazily: the module pulls in a large native library
+
+    return faiss
+
+
+class FaissIndex:
+    def __init__(self, dim: int, _index: Any = None) -> None:
+        faiss = _faiss()
+        self.dim = dim
+        self._index = _index if _index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32).reshape(-1, self.dim)
+        self._index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
+    def remove(self, ids: np.ndarray) -> int:
+        if len(ids) == 0:
+            return 0
+        return int(self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self)
+        if n == 0 or k <= 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
+        scores, ids = self._index.search(q, min(k, n))
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def ids(self) -> np.ndarray:
+        faiss = _faiss()
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+
+    def save(self, path: Path) -> None:
+        faiss = _faiss()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            faiss.write_index(self._index, tmp)
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def to_bytes(self) -> np.ndarray:
+        return np.asarray(_faiss().serialize_index(self._index))
+
+    @classmethod
+    def from_bytes(cls, data: np.ndarray) -> FaissIndex:
+        index = _faiss().deserialize_index(np.ascontiguousarray(data, dtype=np.uint8))
+        return cls(index.d, index)
+
+    @classmethod
+    def load(cls, path: Path) -> FaissIndex:
+        faiss = _faiss()
+        index = faiss.read_index(str(path))
+        return cls(index.d, index)

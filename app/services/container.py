@@ -1,0 +1,109 @@
+"""Builds the heavy objects once per process (engine, embedder, indexes, worker) from settings.
+
+The API's app factory, the worker entrypoint and the CLI all use this, so they wire things the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from app.core.embedding import Embedder, create_embedder
+from app.core.settings import Settings
+from app.db.migrate import upgrade_database
+from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope, wait_for_database
+from app.services.documents import get_or_create_collection
+from app.services.indexing import IndexRegistry
+from app.services.retrieval import Retriever
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    factory: SessionFactory
+    embedder: Embedder
+    registry: IndexRegistry | None = None
+    retriever: Retriever | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def close(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=30)
+        if self.registry is not None:
+            self.registry.save_snapshots()
+        self.engine.dispose()
+
+    def start_index_sync(self) -> None:
+        """Poll the database so chunks that became ready elsewhere (any worker) appear within seconds."""
+        assert self.registry is not None
+        registry, cfg = self.registry, self.settings.index
+
+        def loop() -> None:
+            last_snapshot = 0.0
+            import time
+
+            while not self._stop.wait(cfg.sync_interval_s):
+                try:
+                    registry.sync()
+                    if time.monotonic() - last_snapshot >= cfg.snapshot_interval_s:
+                        registry.save_snapshots()
+                        last_snapshot = time.monotonic()
+                except Exception:  # the database may be briefly down; the next round catches up
+                    logger.exception("index sync failed")
+
+        t = threading.Thread(target=loop, name="index-sync", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+
+def build_database(settings: Settings, *, migrate: bool = True) -> tuple[Engine, SessionFactory]:
+    settings.paths.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(
+        settings.database_url,
+        echo=settings.db.echo,
+        sqlite_busy_timeout_ms=settings.db.sqlite_busy_timeout_ms,
+    )
+    wait_for_database(engine)
+    if migrate:
+        upgrade_database(engine)
+    factory = make_session_factory(engine)
+    with session_scope(factory, write=True) as session:
+        get_or_create_collection(session, settings.default_collection)
+    return engine, factory
+
+
+def build_container(
+    settings: Settings, *, embedder: Embedder | None = None, with_index: bool = True, migrate: bool = True
+) -> Container:
+    engine, factory = build_database(settings, migrate=migrate)
+    embedder = embedder or create_embedder(settings)
+    warm_up = getattr(embedder, "warm_up", None)
+    if warm_up is not None:
+        warm_up()
+    c = Container(settings=settings, engine=engine, factory=factory, embedder=embedder)
+    if with_index:
+        c.registry = IndexRegistry(
+            factory,
+            dim=embedder.dim,
+            model_id=embedder.model_id,
+            snapshot_dir=settings.paths.index_dir,
+            backend="faiss",
+        )
+        loaded = c.registry.load_snapshots()
+        stats = c.registry.sync()
+        logger.info(
+            "index ready snapshots=%s synced_docs=%s chunks=%s",
+            loaded,
+            stats.added_documents,
+            c.registry.total_chunks(),
+        )
+        c.retriever = Retriever(factory, embedder, c.registry)
+    return c

@@ -1,0 +1,105 @@
+"""The ingestion worker: claim a job, run the pipeline, record the outcome; forever.
+
+Run it as a process (`shiori worker`) or as a thread inside `shiori serve`. Many workers, on any
+machines, can share one PostgreSQL database; each job is processed by exactly one of them at a time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+
+from app.core.embedding import Embedder
+from app.core.errors import ShioriError
+from app.core.settings import Settings
+from app.db.session import SessionFactory, session_scope
+from ingestion import jobs
+from ingestion.pipeline import Pipeline
+
+logger = logging.getLogger(__name__)
+
+
+def make_owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        factory: SessionFactory,
+        embedder: Embedder,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.factory = factory
+        self.owner = owner or make_owner_id()
+        self.pipeline = Pipeline(settings, factory, embedder, self.owner)
+        self.stop_event = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> bool:
+        """Process at most one job. Returns True if a job was claimed."""
+        cfg = self.settings.worker
+        with session_scope(self.factory, write=True) as session:
+            jobs.fail_exhausted(session, cfg.max_attempts)
+        with session_scope(self.factory, write=True) as session:
+            job = jobs.claim_next(session, self.owner, cfg.lease_s, cfg.max_attempts)
+        if job is None:
+            return False
+        logger.info("job claimed job=%s document=%s attempt=%s", job.job_id, job.document_id, job.attempts)
+        try:
+            self.pipeline.process(job)
+        except jobs.LeaseLost:
+            logger.warning("lease lost, dropping job=%s", job.job_id)
+        except ShioriError as exc:  # bad input: a permanent, readable failure
+            logger.info("document failed document=%s reason=%s", job.document_id, exc.detail)
+            self._record_failure(job, exc.detail)
+        except Exception as exc:  # anything else may be transient: retry with backoff
+            logger.exception("ingestion error job=%s", job.job_id)
+            self._record_retry(job, f"{type(exc).__name__}: {exc}"[:2000])
+        return True
+
+    def _record_failure(self, job: jobs.ClaimedJob, reason: str) -> None:
+        try:
+            with session_scope(self.factory, write=True) as session:
+                jobs.mark_failed(session, job, self.owner, reason)
+        except jobs.LeaseLost:
+            logger.warning("lease lost before the failure was recorded job=%s", job.job_id)
+
+    def _record_retry(self, job: jobs.ClaimedJob, reason: str) -> None:
+        cfg = self.settings.worker
+        delay = jobs.backoff_seconds(job.attempts, cfg.backoff_base_s, cfg.backoff_max_s)
+        try:
+            with session_scope(self.factory, write=True) as session:
+                jobs.schedule_retry(
+                    session, job, self.owner, reason, max_attempts=cfg.max_attempts, backoff_s=delay
+                )
+        except jobs.LeaseLost:
+            logger.warning("lease lost before the retry was recorded job=%s", job.job_id)
+
+    def run_forever(self) -> None:
+        logger.info("worker started owner=%s", self.owner)
+        while not self.stop_event.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # the database may be down: wait and try again, never die
+                logger.exception("worker loop error; retrying")
+                busy = False
+            if not busy:
+                self.stop_event.wait(self.settings.worker.poll_interval_s)
+        logger.info("worker stopped owner=%s", self.owner)
+
+    def start_thread(self) -> threading.Thread:
+        self._thread = threading.Thread(target=self.run_forever, name="ingest-worker", daemon=True)
+        self._thread.start()
+        return self._thread
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        self.stop_event.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,92 @@
+"""Shared fixtures: settings in a temp folder, and SQLite / PostgreSQL databases per test.
+
+PostgreSQL tests use a fresh schema per test on the server at SHIORI_TEST_POSTGRES_URL (default: the
+local test server). Where no server answers they are skipped with the reason; with
+SHIORI_REQUIRE_POSTGRES=1 (set by CI) they fail instead, so CI can never silently skip them.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.core.settings import Settings
+
+PG_URL = os.environ.get("SHIORI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SHIORI_SHARED_DIR", REPO.parent / "shared"))
+CORPUS = Path(os.environ.get("SHIORI_CORPUS_DIR", SHARED / "corpus"))
+
+
+def _postgres_unavailable() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_URL.replace("+psycopg", ""), connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {PG_URL}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_base_url() -> str:
+    reason = _postgres_unavailable()
+    if reason:
+        if os.environ.get("SHIORI_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{reason} (SHIORI_REQUIRE_POSTGRES=1)")
+        pytest.skip(reason)
+    return PG_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_base_url: str) -> Iterator[str]:
+    """A URL whose connections see only a fresh, empty schema (dropped afterwards)."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = postgres_base_url.replace("+psycopg", "")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    sep = "&" if "?" in postgres_base_url else "?"
+    yield f"{postgres_base_url}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'shiori.db'}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a test: data in tmp_path, fake embedder, no embedded worker, short leases."""
+
+    def make(db_url: str | None = None, **overrides: Any) -> Settings:
+        data: dict[str, Any] = {
+            "paths": {"data_dir": tmp_path / "data"},
+            "db": {"url": db_url},
+            "embedding": {"backend": "fake"},
+            "worker": {"embedded": False, "poll_interval_s": 0.05, "lease_s": 5, "backoff_base_s": 0},
+            "index": {"sync_interval_s": 0.1},
+        }
+        for key, value in overrides.items():
+            if isinstance(value, dict) and isinstance(data.get(key), dict):
+                data[key] = {**data[key], **value}
+            else:
+                data[key] = value
+        return Settings(**data)
+
+    return make
