@@ -46,6 +46,7 @@ class EmbeddingSettings(BaseModel):
     device: str = "cpu"
     threads: int | None = None  # torch intra-op threads; None = number of cores
     fake_dim: int = 64
+    fake_delay_s: float = Field(0.0, ge=0, description="fake backend only: seconds per text (fault tests)")
 
 
 class ChunkingSettings(BaseModel):

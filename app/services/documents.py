@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -243,7 +243,8 @@ def delete_document(session: Session, uploads_dir: Path, document_id: int) -> No
     """Delete the row (chunks, pages and job go with it) and then the stored file."""
     doc = get_document(session, document_id)
     path = uploads_dir / doc.storage_path
-    session.delete(doc)
+    # A Core DELETE: the database cascades to chunks, pages and the job (ON DELETE CASCADE).
+    session.execute(delete(m.Document).where(m.Document.id == doc.id))
     session.commit()
     path.unlink(missing_ok=True)
 

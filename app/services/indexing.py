@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.core.index import VectorIndex, create_index
 from app.db import models as m
@@ -240,7 +240,36 @@ class IndexRegistry:
                 with self._lock:
                     self._collections[coll_id] = ci
                 loaded += 1
+        if loaded:
+            self._drop_mismatched()
         return loaded
+
+    def _drop_mismatched(self) -> None:
+        """Forget snapshot entries whose chunks differ from the database's (e.g. the database was
+        recreated and ids restarted); `sync()` then reloads those documents from the database."""
+        with self._lock:
+            expected = {
+                doc_id: (cid, len(ids), int(ids.min()), int(ids.max()))
+                for cid, ci in self._collections.items()
+                for doc_id, ids in ci.doc_chunks.items()
+                if len(ids)
+            }
+        actual: dict[int, tuple[int, int, int]] = {}
+        doc_ids = sorted(expected)
+        with session_scope(self.factory) as session:
+            for start in range(0, len(doc_ids), 500):
+                rows = session.execute(
+                    select(m.Chunk.document_id, func.count(), func.min(m.Chunk.id), func.max(m.Chunk.id))
+                    .join(m.Document, m.Document.id == m.Chunk.document_id)
+                    .where(m.Chunk.document_id.in_(doc_ids[start : start + 500]))
+                    .group_by(m.Chunk.document_id)
+                )
+                actual.update({d: (n, lo, hi) for d, n, lo, hi in rows})
+        stale = [d for d, (_, n, lo, hi) in expected.items() if actual.get(d) != (n, lo, hi)]
+        for doc_id in stale:
+            self.remove_document(doc_id)
+        if stale:
+            logger.info("index snapshot entries dropped, not matching the database documents=%s", len(stale))
 
     def _deserialize(self, path: Path) -> CollectionIndex | None:
         from app.core.index.faiss_index import FaissIndex

@@ -41,7 +41,7 @@ def create_embedder(settings: Settings) -> Embedder:
     if backend == "fake":
         from app.core.embedding.fake import FakeEmbedder
 
-        return FakeEmbedder(dim=settings.embedding.fake_dim)
+        return FakeEmbedder(dim=settings.embedding.fake_dim, delay_s=settings.embedding.fake_delay_s)
     if backend == "sbert":
         from app.core.embedding.sbert import SentenceTransformerEmbedder
 

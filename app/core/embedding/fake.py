@@ -6,14 +6,16 @@ Texts that share characters get similar vectors, so retrieval tests still mean s
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 
 import numpy as np
 
 
 class FakeEmbedder:
-    def __init__(self, dim: int = 64) -> None:
+    def __init__(self, dim: int = 64, delay_s: float = 0.0) -> None:
         self._dim = dim
+        self._delay_s = delay_s  # lets fault tests catch a worker in the middle of a document
 
     @property
     def dim(self) -> int:
@@ -43,6 +45,8 @@ class FakeEmbedder:
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
+        if self._delay_s:
+            time.sleep(self._delay_s * len(texts))
         return np.stack([self._vector(t) for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
