@@ -18,13 +18,13 @@ logger = logging.getLogger("shiori")
 SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"}
 
 
-def _setup_logging(verbose: bool = False) -> None:
+def _setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
         stream=sys.stderr,
     )
-    for noisy in ("httpx", "sentence_transformers", "urllib3", "filelock", "alembic"):
+    for noisy in ("httpx", "sentence_transformers", "urllib3", "filelock", "alembic", "faiss.loader"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -130,7 +130,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
                     for doc_id in list(pending):
                         doc = docs.get_document(session, doc_id)
                         job = doc.job
-                        if job is not None and doc.status.value in ("queued", "processing"):
+                        if job is not None and doc.status.value == "processing":
                             done, total = (
                                 (job.chunks_done, job.chunks_total)
                                 if job.stage == "embedding"
@@ -257,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    # Long-running services log their work; one-shot commands print only what the user asked for.
+    _setup_logging(args.verbose, quiet=args.command not in ("serve", "worker"))
     try:
         settings = Settings()
         return int(args.fn(args, settings))

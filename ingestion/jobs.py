@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.db.models import Document, DocumentStatus, IngestJob, JobStatus, utcnow
 
@@ -32,7 +33,7 @@ class ClaimedJob:
     attempts: int
 
 
-def _claimable(now: datetime, max_attempts: int):  # type: ignore[no-untyped-def]
+def _claimable(now: datetime, max_attempts: int) -> ColumnElement[bool]:
     queued = and_(IngestJob.status == JobStatus.queued, IngestJob.run_after <= now)
     # A running job whose lease expired belongs to a worker that died or stalled: take it over.
     abandoned = and_(IngestJob.status == JobStatus.running, IngestJob.lease_expires_at < now)
@@ -98,7 +99,7 @@ def fail_exhausted(session: Session, max_attempts: int) -> int:
     return len(rows)
 
 
-def _owned(job_id: int, owner: str):  # type: ignore[no-untyped-def]
+def _owned(job_id: int, owner: str) -> ColumnElement[bool]:
     return and_(IngestJob.id == job_id, IngestJob.lease_owner == owner, IngestJob.status == JobStatus.running)
 
 

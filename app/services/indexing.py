@@ -126,12 +126,7 @@ class IndexRegistry:
                         ci.dirty = True
                     if coll_id not in ready and not ci.doc_chunks:
                         del self._collections[coll_id]
-                wanted = {
-                    coll_id: sorted(
-                        ids - set(ci.doc_chunks if (ci := self._collections.get(coll_id)) else ())
-                    )
-                    for coll_id, ids in ready.items()
-                }
+                wanted = {coll_id: sorted(ids - self._known(coll_id)) for coll_id, ids in ready.items()}
             added_docs = added_chunks = 0
             for coll_id, doc_ids in wanted.items():
                 for start in range(0, len(doc_ids), LOAD_BATCH_DOCS):
@@ -152,6 +147,10 @@ class IndexRegistry:
                     "index synced added_docs=%s removed_docs=%s chunks=%s", added_docs, removed, added_chunks
                 )
             return SyncStats(added_docs, removed, added_chunks)
+
+    def _known(self, coll_id: int) -> set[int]:
+        ci = self._collections.get(coll_id)
+        return set(ci.doc_chunks) if ci is not None else set()
 
     def _load_chunks(self, doc_ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         per_doc: dict[int, tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))

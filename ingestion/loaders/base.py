@@ -1,0 +1,46 @@
+"""Plain data returned by every loader: pages of normalised text, plus what was skipped and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Page:
+    number: int  # 1-based physical page number (what a PDF viewer's #page=N opens)
+    text: str  # normalised text; chunk offsets index into exactly this string
+    label: str | None = None  # printed page label if the PDF has /PageLabels (e.g. "iii")
+
+
+@dataclass
+class SkippedPage:
+    number: int
+    reason: str  # e.g. "no text layer", "garbage text (mojibake)"
+
+
+@dataclass
+class LoadedDocument:
+    mime: str
+    page_count: int  # physical pages in the file
+    pages: list[Page]  # readable pages only, in order
+    skipped: list[SkippedPage] = field(default_factory=list)
+    title: str | None = None  # PDF metadata title / HTML <title> / first Markdown heading
+
+
+@dataclass
+class RawPage:
+    """A page as extracted, before the quality check and normalisation (loader-internal)."""
+
+    number: int
+    text: str
+    label: str | None = None
+    error: str | None = None  # set when the page itself could not be read
+    has_images: bool | None = None  # for pages without text: scanned (True) or blank (False)
+
+
+@dataclass
+class RawDocument:
+    mime: str
+    page_count: int
+    pages: list[RawPage]
+    title: str | None = None

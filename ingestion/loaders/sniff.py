@@ -1,0 +1,242 @@
+"""Decide what a file is from its bytes, never from its name alone.
+
+Uploads lie: a JPEG renamed to .pdf, an HTML error page saved as "report.pdf", a Shift_JIS text
+file. We read magic numbers first, then try text decodings, and use the filename extension only to
+break ties between text kinds (HTML vs Markdown vs plain text).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from pathlib import Path
+
+from app.core.errors import UnreadableDocument, UnsupportedFileType
+
+logger = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+HTML = "text/html"
+MARKDOWN = "text/markdown"
+PLAIN = "text/plain"
+
+_HEAD_BYTES = 8192
+_TEXT_SAMPLE_BYTES = 256 * 1024
+_SUPPORTED = "Shiori can read PDF, HTML, Markdown and plain-text files."
+
+# (offset, magic, what a person would call it). Order matters only where prefixes overlap.
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "a JPEG image"),
+    (0, b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (0, b"GIF87a", "a GIF image"),
+    (0, b"GIF89a", "a GIF image"),
+    (0, b"II*\x00", "a TIFF image"),
+    (0, b"MM\x00*", "a TIFF image"),
+    (0, b"8BPS", "a Photoshop image"),
+    (0, b"\x00\x00\x01\x00", "an icon image"),
+    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office file (.doc/.xls/.ppt)"),
+    (0, b"{\\rtf", "an RTF document"),
+    (0, b"%!PS", "a PostScript file"),
+    (0, b"\x1f\x8b", "a gzip archive"),
+    (0, b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (0, b"Rar!\x1a\x07", "a RAR archive"),
+    (0, b"\xfd7zXZ\x00", "an xz archive"),
+    (0, b"BZh", "a bzip2 archive"),
+    (0, b"\x7fELF", "a program (ELF executable)"),
+    (0, b"\xca\xfe\xba\xbe", "a compiled Java class or macOS program"),
+    (0, b"\x00asm", "a WebAssembly program"),
+    (0, b"SQLite format 3\x00", "an SQLite database"),
+    (0, b"OggS", "an Ogg audio/video file"),
+    (0, b"fLaC", "a FLAC audio file"),
+    (0, b"ID3", "an MP3 audio file"),
+    (4, b"ftyp", "a video or HEIC image (MP4 family)"),
+)
+_RIFF_KINDS = {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}
+_ZIP_MEMBERS = (
+    ("word/", "a Word document (.docx)"),
+    ("xl/", "an Excel spreadsheet (.xlsx)"),
+    ("ppt/", "a PowerPoint presentation (.pptx)"),
+    ("META-INF/container.xml", "an EPUB e-book"),
+)
+_HTML_EXTS = {".html", ".htm", ".xhtml"}
+_MD_EXTS = {".md", ".markdown", ".mdown", ".mkd"}
+
+_HTML_STRONG = re.compile(r"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html[\s>])", re.I | re.S)
+_HTML_TAG = re.compile(
+    r"<(?:html|head|body|title|meta|p|div|span|br|h[1-6]|ul|ol|li|table|tr|td|a\s|img|script|style)\b",
+    re.I,
+)
+_MD_FEATURES = (
+    re.compile(r"^#{1,6}[ \t]+\S", re.M),  # ATX heading
+    re.compile(r"^(?:```|~~~)", re.M),  # code fence
+    re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"),  # [link](target)
+    re.compile(r"^\s{0,3}[-*+][ \t]+\S", re.M),  # bullet list
+    re.compile(r"(\*\*|__)(?=[^\s*_\[\]])[^\n]{1,200}?(?<=[^\s*_\[\]])\1"),  # **strong**
+    re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+", re.M),  # table rule |---|---|
+    re.compile(r"^\S[^\n]*\n(?:={3,}|-{3,})[ \t]*$", re.M),  # setext heading
+)
+
+
+def sniff_mime(path: Path, filename: str | None = None) -> str:
+    """Return the MIME type of `path` judged by content; raise a readable error for what we can't read."""
+    name = filename if filename is not None else path.name
+    ext = Path(name).suffix.lower()
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableDocument("The file is empty (0 bytes).")
+    with path.open("rb") as fh:
+        head = fh.read(_TEXT_SAMPLE_BYTES)
+    if b"%PDF-" in head[:1024]:
+        return PDF
+    what = _binary_kind(head, path)
+    if what is not None:
+        raise _mislabelled(what, ext)
+    text = _decode_sample(head, truncated=size > len(head))
+    if text is None:
+        raise _mislabelled("binary data, not text", ext)
+    kind = classify_text(text, ext)
+    if ext == ".pdf":
+        # An HTML error page saved as "report.pdf" must not be indexed as if it were the report.
+        looks = {HTML: "an HTML web page", MARKDOWN: "a Markdown text file", PLAIN: "a plain-text file"}
+        raise _mislabelled(looks[kind], ext)
+    logger.debug("sniffed path=%s mime=%s", path.name, kind)
+    return kind
+
+
+def _mislabelled(what: str, ext: str) -> UnsupportedFileType:
+    if ext == ".pdf":
+        return UnsupportedFileType(
+            f"This file is not a PDF even though its name ends in .pdf (it looks like {what}). {_SUPPORTED}"
+        )
+    return UnsupportedFileType(f"This file looks like {what}, which Shiori cannot read. {_SUPPORTED}")
+
+
+def _binary_kind(head: bytes, path: Path) -> str | None:
+    """Name the binary format in `head`, or None when it is not a format we recognise as binary."""
+    for offset, magic, what in _MAGIC:
+        if head[offset : offset + len(magic)] == magic:
+            return what
+    if head[:4] == b"RIFF" and head[8:12] in _RIFF_KINDS:
+        return _RIFF_KINDS[head[8:12]]
+    if head[:2] == b"BM" and len(head) > 18 and head[14] in (12, 40, 52, 56, 108, 124):
+        return "a BMP image"
+    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
+        return _zip_kind(path)
+    return None
+
+
+def _zip_kind(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return "a damaged ZIP archive"
+    for prefix, what in _ZIP_MEMBERS:
+        if any(n.startswith(prefix) for n in names):
+            return what
+    if any(n.startswith("content.xml") for n in names):
+        return "an OpenDocument file (.odt/.ods)"
+    return "a ZIP archive"
+
+
+def _decode_sample(head: bytes, *, truncated: bool) -> str | None:
+    if truncated:
+        # The sample may end inside a multi-byte character; drop a few trailing bytes to be fair.
+        for cut in range(4):
+            text = _try_decode(head[: len(head) - cut] if cut else head)
+            if text is not None:
+                return text
+        return None
+    return _try_decode(head)
+
+
+def _try_decode(data: bytes) -> str | None:
+    try:
+        return decode_text(data)[0]
+    except UnreadableDocument:
+        return None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode a text file's bytes; return (text, encoding). Raises UnreadableDocument if none fits.
+
+    Order: BOMs, strict UTF-8, then the Japanese legacy encodings, picking whichever reads most like
+    Japanese (EUC-JP bytes often decode "successfully" as CP932 half-width katakana garbage).
+    """
+    for bom, enc in (
+        (b"\xef\xbb\xbf", "utf-8-sig"),
+        (b"\xff\xfe\x00\x00", "utf-32"),
+        (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"),
+        (b"\xfe\xff", "utf-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise UnreadableDocument(
+                    "The text file says it is Unicode but its bytes are damaged; save it again as UTF-8."
+                ) from exc
+    if b"\x00" in data:
+        raise UnreadableDocument("This looks like binary data, not text.")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best: tuple[float, str, str] | None = None
+    for enc in ("cp932", "euc_jp", "shift_jis", "iso2022_jp"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        score = _japanese_score(text[:65536])
+        if best is None or score > best[0]:
+            best = (score, text, enc)
+    if best is None or best[0] < 0.5:
+        raise UnreadableDocument(
+            "The text file uses a character encoding Shiori does not recognise; save it as UTF-8 and "
+            "upload it again."
+        )
+    return best[1], best[2]
+
+
+def _japanese_score(text: str) -> float:
+    """How much `text` reads like Japanese: kana, ideographs, ASCII and full-width forms score 1;
+    half-width katakana and other symbols 0.5 (EUC-JP misread as CP932 is mostly half-width
+    katakana); private-use and control characters 0."""
+    if not text:
+        return 0.0
+    return sum(_char_score(ch) for ch in text) / len(text)
+
+
+def _char_score(ch: str) -> float:
+    if ch.isascii():
+        return 1.0 if ch.isprintable() or ch in "\n\r\t\f" else 0.0
+    if "\u3000" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" or "\uff01" <= ch <= "\uff5e":
+        return 1.0
+    if "\ue000" <= ch <= "\uf8ff" or not ch.isprintable():
+        return 0.0
+    return 0.5
+
+
+def classify_text(text: str, ext: str = "") -> str:
+    """HTML vs Markdown vs plain text by content; the extension only decides weak cases."""
+    sample = text[:_TEXT_SAMPLE_BYTES]
+    html_tags = len({m.group(0).lower() for m in _HTML_TAG.finditer(sample)})
+    if _HTML_STRONG.match(sample) or html_tags >= 5:
+        return HTML
+    if ext in _HTML_EXTS and html_tags >= 1:
+        return HTML
+    md_score = markdown_score(sample)
+    if md_score >= 2 or ext in _MD_EXTS:
+        return MARKDOWN
+    if md_score > 0 and ext not in {".txt", ".text"} and _MD_FEATURES[0].search(sample):
+        return MARKDOWN
+    return PLAIN
+
+
+def markdown_score(text: str) -> float:
+    """Sum over Markdown features of min(occurrences, 3) / 3: one stray '**' or '[x](y)' in a plain
+    text file is weak evidence, a feature used three or more times is full evidence."""
+    return sum(min(len(pat.findall(text)), 3) / 3 for pat in _MD_FEATURES)

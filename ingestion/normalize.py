@@ -1,0 +1,308 @@
+"""Normalise extracted page text before chunk offsets are assigned.
+
+Offsets index into the text this module returns, so everything that changes characters happens
+here, once. Steps, per page unless noted:
+
+1. Newlines unified to "\\n"; control, format (zero-width, soft hyphen) and private-use characters
+   dropped; tabs become spaces.
+2. "Safe" NFKC (see `safe_nfkc`).
+3. Spaces collapsed, lines stripped; letter-spaced Japanese ("届 出 事 項") and one-character
+   vertical table cells rejoined.
+4. Boilerplate lines dropped (whole document): running headers, footers and page numbers that
+   repeat on >= 3 pages and >= 50% of pages; in a single-page text, short lines repeated >= 5 times
+   (slide titles, "View Slide", slide numbers in exported slide decks). Lines that differ only in a
+   number ("Page 3", "- 3 -", "12 / 40") count as one line when that number goes up page by page.
+5. Broken lines joined: English lines continuing in lower case (with a space; "hyphen-" + "ated"
+   joined without), Japanese lines broken mid-sentence (without a space) when the line ends with 、
+   or, in laid-out documents (PDF), runs to the document's usual full line width. Headings, list
+   items, table rows and code fences are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import Counter
+from functools import cache
+
+logger = logging.getLogger(__name__)
+
+_BOILERPLATE_MIN_PAGES = 3
+_BOILERPLATE_MIN_SHARE = 0.5
+_BOILERPLATE_MAX_LEN = 100
+_MASKED_MAX_LEN = 60
+_SINGLE_PAGE_REPEATS = 5
+
+_KEEP_CF = {"\u200c", "\u200d"}  # ZWNJ/ZWJ shape Indic/Persian text and emoji
+_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_DIGITS = re.compile(r"\d+")
+_FENCE = re.compile(r"^(?:```|~~~)")
+_CJK = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+_LIST_START = re.compile(
+    r"^(?:[-*+•・●○◯■□◆◇▪▶►※☆★→＊]|\(?\d{1,3}[.)](?:\s|$)|\(\d{1,3}\)|\(?[a-zA-Z][.)]\s|"
+    r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]|第[0-9一二三四五六七八九十百]+[条章節項款編部]|"
+    r"\([一二三四五六七八九十ア-ン]\)|#{1,6}\s|\||>)"
+)
+_JA_SENTENCE_END = "。．.！？!?:："
+_JA_CLOSERS = "」』）)】〕〉》\"'”’"
+
+
+def normalize_pages(pages: list[str], *, layout_wrapped: bool = True) -> list[str]:
+    """Normalise every page of one document; returns one string per input page, same order.
+
+    `layout_wrapped`: lines were broken by a page layout (PDF), so a Japanese line that runs to the
+    full line width continues on the next. Text files' lines are the author's own: pass False.
+    """
+    lines_per_page = [_clean_lines(p) for p in pages]
+    lines_per_page = _drop_boilerplate(lines_per_page)
+    width = _usual_cjk_width(lines_per_page) if layout_wrapped else None
+    out = []
+    for lines in lines_per_page:
+        text = "\n".join(_join_broken_lines(lines, width))
+        out.append(re.sub(r"\n{3,}", "\n\n", text).strip())
+    return out
+
+
+# -- 1-3: characters and spaces -------------------------------------------------------------------
+
+
+def _clean_lines(text: str) -> list[str]:
+    text = _NEWLINES.sub("\n", text)
+    text = "".join(c for c in text if c == "\n" or c == "\t" or not _is_droppable(c))
+    text = safe_nfkc(text)
+    lines = [_fix_letter_spacing(_SPACES.sub(" ", line).strip()) for line in text.split("\n")]
+    return _join_vertical_cells(lines)
+
+
+@cache
+def _is_droppable(c: str) -> bool:
+    cat = unicodedata.category(c)
+    return cat in ("Cc", "Co", "Cs") or (cat == "Cf" and c not in _KEEP_CF)
+
+
+def safe_nfkc(text: str) -> str:
+    """NFKC except where the compatibility mapping throws away meaning.
+
+    Folded (safe): full-width ASCII -> ASCII, half-width katakana -> full-width, ideographic
+    space, ligatures (ﬁ), Kangxi radicals and compatibility ideographs (⽣ -> 生), squared
+    abbreviations (㌔ -> キロ), math-alphabet letters (𝑑 -> d).
+    Kept as they are: circled/parenthesised/full-stop numbers and letters (①, ⑴, ⒈, ⓐ, ㊤ are
+    clause and list markers: "①≦③" must not become "1≦3"), superscripts and subscripts (x², CO₂),
+    vulgar fractions (½), Roman-numeral characters (Ⅲ), ordinal indicators (ª) and spacing
+    diacritics (´ would become a space plus a combining accent).
+    """
+    if text.isascii():
+        return text
+    parts = _protected_pattern().split(text)
+    # split() with one capturing group alternates: unprotected, protected, unprotected, ...
+    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
+
+
+@cache
+def _protected_pattern() -> re.Pattern[str]:
+    keep_tags = ("<circle>", "<super>", "<sub>", "<fraction>")
+    chars = set("\u00a8\u00aa\u00af\u00b4\u00b8\u00ba\u02d8\u02d9\u02da\u02db\u02dc\u02dd")
+    for lo, hi in (
+        (0xA0, 0xFF),
+        (0x2070, 0x209F),
+        (0x2150, 0x218F),
+        (0x2460, 0x24FF),
+        (0x3200, 0x32FF),
+        (0x1F100, 0x1F1FF),
+    ):
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            if (
+                unicodedata.decomposition(ch).startswith(keep_tags)
+                or 0x2160 <= cp <= 0x2188
+                or (0x2460 <= cp <= 0x24FF)
+            ):
+                chars.add(ch)
+    return re.compile("([" + "".join(re.escape(c) for c in sorted(chars)) + "]+)")
+
+
+def _is_cjk_token(tok: str) -> bool:
+    core = tok.strip("()「」『』、・")
+    return len(core) == 1 and bool(_CJK.match(core)) and len(tok) - len(core) <= 1
+
+
+def _fix_letter_spacing(line: str) -> str:
+    """'届 出 事 項' -> '届出事項': runs of >= 3 single CJK characters separated by spaces."""
+    if " " not in line or not _CJK.search(line):
+        return line
+    toks = line.split(" ")
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if sum(1 for t in run if _is_cjk_token(t)) >= 3:
+            out.append("".join(run))
+        else:
+            out.extend(run)
+        run.clear()
+
+    for tok in toks:
+        if _is_cjk_token(tok) or (run and tok.isdigit() and len(tok) <= 4) or tok in ("(", ")"):
+            run.append(tok)
+        else:
+            flush()
+            out.append(tok)
+    flush()
+    return " ".join(out)
+
+
+def _join_vertical_cells(lines: list[str]) -> list[str]:
+    """Vertical table headers come out one character per line ('入','院','患','者'); rejoin runs >= 3."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and len(lines[j]) == 1 and _CJK.match(lines[j]):
+            j += 1
+        if j - i >= 3:
+            out.append("".join(lines[i:j]))
+            i = j
+        else:
+            out.append(lines[i])
+            i += 1
+    return out
+
+
+# -- 4: boilerplate -------------------------------------------------------------------------------
+
+
+def _masked(line: str) -> str | None:
+    """'Page 3' -> 'Page #'. Only short, non-sentence lines with one or two numbers are masked:
+    body text that differs only in its numbers ('Revenue grew 5% in Q1.') must not look alike."""
+    groups = _DIGITS.findall(line)
+    if not 1 <= len(groups) <= 2 or len(line) > _MASKED_MAX_LEN or line[-1] in ".。":
+        return None
+    return _DIGITS.sub("#", line)
+
+
+def _numbers_go_up(lines: list[str]) -> bool:
+    """Page numbers increase from one occurrence to the next (in at least one number position);
+    a table cell '100' or a year '1998' that sits on every page does not."""
+    rows = [[int(g) for g in _DIGITS.findall(line)] for line in lines]
+    return any(all(a[k] < b[k] for a, b in zip(rows, rows[1:], strict=False)) for k in range(len(rows[0])))
+
+
+def _drop_boilerplate(pages: list[list[str]]) -> list[list[str]]:
+    if len(pages) == 1:
+        return [_drop_single_page_repeats(pages[0])]
+    if len(pages) < _BOILERPLATE_MIN_PAGES:
+        return pages
+    threshold = max(_BOILERPLATE_MIN_PAGES, _BOILERPLATE_MIN_SHARE * len(pages))
+    exact: Counter[str] = Counter()
+    masked: dict[str, list[str]] = {}  # key -> its line on each page where it occurs exactly once
+    for lines in pages:
+        short = [line for line in lines if line and len(line) <= _BOILERPLATE_MAX_LEN]
+        exact.update(set(short))
+        per_page = Counter(k for k in map(_masked, short) if k)
+        for line in short:
+            key = _masked(line)
+            if key and per_page[key] == 1:  # a page number appears once per page
+                masked.setdefault(key, []).append(line)
+    bad_lines = {line for line, n in exact.items() if n >= threshold}
+    bad_keys = {k for k, found in masked.items() if len(found) >= threshold and _numbers_go_up(found)}
+    if not bad_lines and not bad_keys:
+        return pages
+    logger.debug("boilerplate exact=%d numbered=%d pages=%d", len(bad_lines), len(bad_keys), len(pages))
+    return [[line for line in lines if not _is_bad(line, bad_lines, bad_keys)] for lines in pages]
+
+
+def _drop_single_page_repeats(lines: list[str]) -> list[str]:
+    short = [line for line in lines if line and len(line) <= _BOILERPLATE_MAX_LEN]
+    bad_lines = {line for line, n in Counter(short).items() if n >= _SINGLE_PAGE_REPEATS}
+    masked: dict[str, list[str]] = {}
+    for line in short:
+        key = _masked(line)
+        if key:
+            masked.setdefault(key, []).append(line)
+    bad_keys = {
+        k for k, found in masked.items() if len(found) >= _SINGLE_PAGE_REPEATS and _numbers_go_up(found)
+    }
+    return [line for line in lines if not _is_bad(line, bad_lines, bad_keys)]
+
+
+def _is_bad(line: str, bad_lines: set[str], bad_keys: set[str]) -> bool:
+    if not line:
+        return False
+    if line in bad_lines:
+        return True
+    key = _masked(line)
+    return key is not None and key in bad_keys
+
+
+# -- 5: broken lines ------------------------------------------------------------------------------
+
+
+def _display_width(line: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in line)
+
+
+def _usual_cjk_width(pages: list[list[str]]) -> int | None:
+    """The document's full line width for Japanese text (display columns), if one stands out.
+
+    Body lines of a typeset page all run to the same width; the width shared by the most lines is
+    that width. A line reaching it was wrapped by the layout, not ended by the author.
+    """
+    widths = [_display_width(line) for lines in pages for line in lines if _CJK.search(line)]
+    widths = [w for w in widths if w >= 30]
+    if len(widths) < 5:
+        return None
+    hist = Counter(widths)
+    best_w, best_n = 0, 0
+    for w in sorted(hist):
+        n = sum(hist.get(x, 0) for x in range(w - 3, w + 1))
+        if n >= best_n:
+            best_w, best_n = w, n
+    if best_n < 3 or best_n < 0.08 * len(widths):
+        return None
+    return best_w
+
+
+def _join_broken_lines(lines: list[str], width: int | None) -> list[str]:
+    out: list[str] = []
+    in_fence = False
+    prev = ""  # the previous physical line: width is judged on it, not on what it was joined into
+    for line in lines:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            out.append(line)
+            prev = ""
+            continue
+        glue = None if in_fence or not prev or not line else _glue(prev, line, width)
+        if glue is None:
+            out.append(line)
+        elif glue == "-":
+            out[-1] = out[-1][:-1] + line  # "hyphen-" + "ated"
+        else:
+            out[-1] = out[-1] + glue + line
+        prev = line
+    return out
+
+
+def _glue(a: str, b: str, width: int | None) -> str | None:
+    """How to join line a with the next line b: '' / ' ' / '-' (drop a's hyphen), or None to keep apart."""
+    if _LIST_START.match(b):
+        return None
+    first, last = b[0], a[-1]
+    if first.islower() and ord(first) < 0x250:  # Latin lower case, accents included
+        if last == "-" and len(a) >= 2 and a[-2].isalpha():
+            return "-"
+        if last.isalnum() or last in ",;)\"'’":
+            return " "
+        return None
+    if last in _JA_SENTENCE_END or (last in _JA_CLOSERS and len(a) >= 2 and a[-2] in _JA_SENTENCE_END):
+        return None
+    if not _CJK.search(a[-3:]):
+        return None  # not Japanese text: keep the author's line structure
+    ja_first = bool(_CJK.match(first)) or first in "「『（("
+    if last in "、," and ja_first:
+        return ""
+    if width is not None and _display_width(a) >= 0.9 * width:
+        return ""
+    return None
