@@ -22,7 +22,13 @@ from ingestion.worker import Worker  # noqa: E402
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    base: dict[str, Any] = {"paths": {"data_dir": data_dir}, "worker": {"embedded": False}}
+    # A fresh data folder per run, but the models `make` prepared under ./data/models.
+    model = os.environ.get("SHIORI_EMBEDDING__MODEL_PATH", str(REPO / "data/models/multilingual-e5-small"))
+    base: dict[str, Any] = {
+        "paths": {"data_dir": data_dir},
+        "worker": {"embedded": False},
+        "embedding": {"model_path": model},
+    }
     base.update(overrides)
     return Settings(**base)
 

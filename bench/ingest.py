@@ -23,7 +23,12 @@ from app.db import models as m
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--files", nargs="*", type=Path, default=sorted((SHARED / "corpus/seeds").glob("*.txt")))
+    default_files = [
+        *sorted((SHARED / "corpus/seeds").glob("*.txt")),
+        SHARED / "corpus/pdf/good/en_gov_report_dmca-summary_18p.pdf",
+        SHARED / "corpus/pdf/good/ja_gov_notice_mhlw-tsuchi.pdf",
+    ]
+    ap.add_argument("--files", nargs="*", type=Path, default=default_files)
     ap.add_argument("--repeat", type=int, default=2, help="alternate e2e and raw runs this many times")
     args = ap.parse_args()
 
