@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from app.core.chunking import ChunkDraft, chunk_pages
 from sqlalchemy import delete, insert, select, update
 
+from app.core.chunking import ChunkDraft, chunk_pages
 from app.core.embedding import Embedder
 from app.core.settings import Settings
 from app.db import models as m
