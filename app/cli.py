@@ -172,18 +172,55 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.answering import AskRequest
+    from app.services.container import build_container
+
+    container = build_container(settings, with_generator=True)
+    assert container.answers is not None
+    sources: list[dict[str, Any]] = []
+    cited: set[int] = set()
+    try:
+        for ev in container.answers.stream(AskRequest(args.question, args.collection, k=args.k)):
+            if ev.name == "sources":
+                sources = ev.data["sources"]
+            elif ev.name == "token":
+                sys.stdout.write(ev.data["text"])
+                sys.stdout.flush()
+            elif ev.name == "citations":
+                cited = {c["number"] for c in ev.data["citations"]}
+            elif ev.name == "error":
+                print(f"\nerror: {ev.data['detail']}", file=sys.stderr)
+            elif ev.name == "done":
+                print()
+                if ev.data["abstained"]:
+                    print("(no answer in the documents)", file=sys.stderr)
+                timing = f"retrieval {ev.data['retrieval_ms']:.0f} ms"
+                if ev.data.get("ttft_ms") is not None:
+                    timing += (
+                        f", first token {ev.data['ttft_ms'] / 1000:.1f} s, {ev.data['tokens_per_s']} tokens/s"
+                    )
+                print(f"({timing})", file=sys.stderr)
+    finally:
+        container.close()
+    if sources:
+        print("\nSources:")
+        for s in sources:
+            page = f"p.{s['page']}" + (
+                f" ({s['page_label']})" if s["page_label"] and s["page_label"] != str(s["page"]) else ""
+            )
+            mark = "*" if s["number"] in cited else " "
+            print(f"{mark}[{s['number']}] {s['title']} — {page}")
+    return 0
+
+
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from app.services.container import build_container
 
     container = build_container(settings, with_index=False)
-    from app.services.indexing import IndexRegistry
+    from app.services.indexing import create_registry
 
-    registry = IndexRegistry(
-        container.factory,
-        dim=container.embedder.dim,
-        model_id=container.embedder.model_id,
-        snapshot_dir=settings.paths.index_dir,
-    )
+    registry = create_registry(settings, container.factory, container.embedder)
     registry.delete_snapshots()
     stats = registry.sync()
     saved = registry.save_snapshots(force=True)
@@ -240,6 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-c", "--collection", default="default")
     s.add_argument("-k", type=int, default=5)
     s.set_defaults(fn=cmd_search)
+
+    s = sub.add_parser("ask", help="ask a question; the answer streams to the terminal, then its sources")
+    s.add_argument("question")
+    s.add_argument("-c", "--collection", default="default")
+    s.add_argument("-k", type=int, default=None, help="passages to retrieve")
+    s.set_defaults(fn=cmd_ask)
 
     s = sub.add_parser("reindex", help="rebuild the vector indexes from the database")
     s.set_defaults(fn=cmd_reindex)

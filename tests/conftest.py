@@ -72,13 +72,14 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings for a test: data in tmp_path, fake embedder, no embedded worker, short leases."""
+    """Settings for a test: data in tmp_path, fake models, no embedded worker, short leases."""
 
     def make(db_url: str | None = None, **overrides: Any) -> Settings:
         data: dict[str, Any] = {
             "paths": {"data_dir": tmp_path / "data"},
             "db": {"url": db_url},
             "embedding": {"backend": "fake"},
+            "generator": {"backend": "fake"},
             "worker": {"embedded": False, "poll_interval_s": 0.05, "lease_s": 5, "backoff_base_s": 0},
             "index": {"sync_interval_s": 0.1},
         }

@@ -10,22 +10,28 @@ import anyio
 from fastapi import FastAPI
 
 from app.api.errors import install_error_handlers
-from app.api.routes import collections, documents, health, search
+from app.api.routes import ask, collections, documents, health, openai_compat, search
 from app.core.embedding import Embedder
+from app.core.generation import Generator
 from app.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, *, embedder: Embedder | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, embedder: Embedder | None = None, generator: Generator | None = None
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from app.services.container import build_container
         from ingestion.worker import Worker
 
         cfg = settings or Settings()
-        container = await anyio.to_thread.run_sync(lambda: build_container(cfg, embedder=embedder))
+        container = await anyio.to_thread.run_sync(
+            lambda: build_container(cfg, embedder=embedder, generator=generator, with_generator=True)
+        )
         container.start_index_sync()
+        container.preload_generator()
         worker = None
         if cfg.worker.embedded:
             worker = Worker(cfg, container.factory, container.embedder)
@@ -48,6 +54,6 @@ def create_app(settings: Settings | None = None, *, embedder: Embedder | None = 
     )
     app.state.container = None
     install_error_handlers(app)
-    for module in (health, collections, documents, search):
+    for module in (health, collections, documents, search, ask, openai_compat):
         app.include_router(module.router)
     return app

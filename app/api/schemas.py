@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -71,6 +71,18 @@ class SearchIn(BaseModel):
     query: str = Field(min_length=1, examples=["Transformerを提案した論文は？"])
     collection: str = "default"
     k: int = Field(5, ge=1)
+    mode: Literal["hybrid", "dense", "keyword"] | None = Field(
+        None, description="hybrid (dense + BM25, fused), dense or keyword; default from the server settings"
+    )
+    document_ids: list[int] | None = Field(
+        None, max_length=1000, description="Only search these documents of the collection"
+    )
+    pages: list[int] | None = Field(
+        None, max_length=5000, description="Only passages on (or running through) these 1-based pages"
+    )
+    rerank: bool | None = Field(
+        None, description="Rerank with the configured cross-encoder (default: on when one is configured)"
+    )
 
 
 class PassageOut(BaseModel):
@@ -84,13 +96,20 @@ class PassageOut(BaseModel):
     char_start: int = Field(description="Offset of the passage in the page's normalised text")
     char_end: int
     text: str
-    score: float
-    retriever: str
+    score: float = Field(description="What the list is ranked by (fused, dense, BM25 or reranker score)")
+    retriever: Literal["dense", "keyword", "dense+keyword"] = Field(
+        description="Which retriever's candidates held the passage"
+    )
+    dense_score: float | None = Field(description="Cosine similarity to the query (dense and hybrid modes)")
+    keyword_score: float | None = Field(description="BM25 score (keyword and hybrid modes)")
+    rerank_score: float | None = Field(description="Cross-encoder score, when reranked")
 
 
 class SearchOut(BaseModel):
     query: str
     collection: str
+    mode: Literal["hybrid", "dense", "keyword"]
+    reranked: bool
     passages: list[PassageOut]
     timings_ms: dict[str, float]
 
@@ -105,3 +124,69 @@ class ReadyOut(BaseModel):
     embedding_model: str | None
     indexed_chunks: int
     worker: Literal["embedded", "external"]
+    generator: Literal["loaded", "loading", "lazy", "error", "disabled"] = Field(
+        description="Answering model: loaded, loading in the background, loaded on first question, failed"
+    )
+    generator_error: str | None = None
+
+
+class ChatMessageIn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=20_000)
+
+
+class AskIn(BaseModel):
+    question: str = Field(min_length=1, examples=["Transformerを提案した論文は？"])
+    collection: str = "default"
+    history: list[ChatMessageIn] = Field(default_factory=list, max_length=50)
+    k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default from settings)")
+    stream: bool = False
+
+
+class SourceOut(BaseModel):
+    number: int
+    chunk_id: int
+    document_id: int
+    title: str
+    filename: str
+    page: int
+    page_label: str | None
+    char_start: int
+    char_end: int
+    text: str = Field(description="The passage")
+    shown: str = Field(description="What the model was shown (selected sentences of the passage)")
+    spans: list[list[int]] = Field(description="Page-text offsets of the shown pieces")
+    score: float
+
+
+class CitationOut(BaseModel):
+    number: int
+    sentence_index: int
+    status: Literal["verified", "unsupported", "inferred"]
+    support: float
+    chunk_id: int
+    document_id: int
+    title: str
+    page: int
+    page_label: str | None
+    char_start: int = Field(description="Evidence span in the page's text")
+    char_end: int
+
+
+class AnswerSentenceOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    numbers: list[int]
+    supported: bool
+
+
+class AskOut(BaseModel):
+    answer: str
+    abstained: bool
+    sources: list[SourceOut]
+    citations: list[CitationOut]
+    sentences: list[AnswerSentenceOut] = Field(default_factory=list)
+    dropped: list[int] = Field(default_factory=list, description="Chunk ids that did not fit the context")
+    timings: dict[str, Any] = Field(default_factory=dict)
+    error: dict[str, str] | None = None

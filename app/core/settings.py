@@ -56,13 +56,68 @@ class ChunkingSettings(BaseModel):
 
 
 class GeneratorSettings(BaseModel):
-    # None means the bundled Qwen2.5 GGUF assembled by `shiori models prepare`.
+    backend: Literal["llama_cpp", "transformers", "fake"] = "llama_cpp"
+    # llama_cpp: None means the bundled Qwen2.5 GGUF assembled by `shiori models prepare`.
     gguf_path: Path | None = None
+    # transformers: a local Hugging Face causal-LM folder (optionally with a GGUF file inside it).
+    model_path: Path | None = None
+    gguf_file: str | None = None
+    preload: bool = True  # load at start-up (in the background); False = on the first question
+    n_ctx: int = Field(4096, ge=512)
+    n_batch: int = Field(512, ge=8)
+    threads: int | None = None  # None = number of cores
+    max_tokens: int = Field(384, ge=1, le=4096)
+    repeat_penalty: float = Field(1.1, ge=1.0)
+    fake_script: list[str] | None = None  # fake backend only
+    fake_delay_s: float = Field(0.0, ge=0)
+
+
+class AnswerSettings(BaseModel):
+    k: int = Field(5, ge=1, le=50)  # passages retrieved for the context
+    # Prompt tokens for the numbered sources. The default trades time-to-first-token (prompt
+    # processing runs at ~75 tokens/s on a 2-core CPU) against answer quality: see README.
+    context_tokens: int = Field(900, ge=64)
+    select_sentences: bool = True  # keep only the sentences of a passage that bear on the question
+    # Abstain without running the model when the best passage's dense similarity is below this.
+    abstain_below: float = Field(0.80, ge=-1, le=1)
+    slots: int = Field(1, ge=1)  # concurrent generations
+    queue: int = Field(4, ge=0)  # requests waiting for a slot before 429
+    timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
+    history_turns: int = Field(6, ge=0)
 
 
 class IndexSettings(BaseModel):
     sync_interval_s: float = Field(1.0, gt=0)
     snapshot_interval_s: float = Field(30.0, gt=0)
+
+
+class KeywordSettings(BaseModel):
+    enabled: bool = True  # false: no BM25 index (dense search only, less memory)
+    analyzer: Literal["mecab", "fake"] = "mecab"
+    k1: float = Field(1.2, gt=0)
+    b: float = Field(0.75, ge=0, le=1)
+
+
+class SearchSettings(BaseModel):
+    mode: Literal["hybrid", "dense", "keyword"] = "hybrid"  # default when a request names none
+    candidates: int = Field(50, ge=1, le=1000)  # per retriever, before fusion
+    # Fusion (see README, "How search ranks"): z-scores of each retriever over the candidate pool,
+    # keyword weighted by `keyword_weight` and dense by 1 - keyword_weight.
+    fusion: Literal["zscore", "minmax", "rrf"] = "zscore"
+    keyword_weight: float = Field(0.5, ge=0, le=1)
+    rrf_k: int = Field(60, ge=1)
+    # Maximal marginal relevance over the final list (1.0 = off): trades relevance for passages
+    # that don't repeat each other.
+    mmr_lambda: float = Field(1.0, ge=0, le=1)
+
+
+class RerankSettings(BaseModel):
+    backend: Literal["none", "cross-encoder", "fake"] = "none"
+    model_path: Path | None = None  # a local sentence-transformers CrossEncoder folder
+    top_n: int = Field(20, ge=1, le=200)  # fused candidates the reranker re-scores
+    batch_size: int = Field(16, ge=1)
+    max_length: int = Field(512, ge=16)
+    device: str = "cpu"
 
 
 class WorkerSettings(BaseModel):
@@ -97,7 +152,11 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chunking: ChunkingSettings = ChunkingSettings()
     generator: GeneratorSettings = GeneratorSettings()
+    answer: AnswerSettings = AnswerSettings()
     index: IndexSettings = IndexSettings()
+    keyword: KeywordSettings = KeywordSettings()
+    search: SearchSettings = SearchSettings()
+    rerank: RerankSettings = RerankSettings()
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
     server: ServerSettings = ServerSettings()

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 
 from app.core.embedding import Embedder, create_embedder
+from app.core.generation import Generator, create_generator
 from app.core.settings import Settings
+from app.core.slots import GenerationSlots
 from app.db.migrate import upgrade_database
 from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope, wait_for_database
+from app.services.answering import AnswerService
 from app.services.documents import get_or_create_collection
-from app.services.indexing import IndexRegistry
-from app.services.retrieval import Retriever
+from app.services.indexing import IndexRegistry, create_registry
+from app.services.retrieval import Retriever, create_retriever
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,10 @@ class Container:
     embedder: Embedder
     registry: IndexRegistry | None = None
     retriever: Retriever | None = None
+    generator: Generator | None = None
+    answers: AnswerService | None = None
+    slots: GenerationSlots = field(default_factory=GenerationSlots)
+    generator_error: str | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -40,6 +47,31 @@ class Container:
         if self.registry is not None:
             self.registry.save_snapshots()
         self.engine.dispose()
+
+    def generator_status(self) -> str:
+        if self.generator is None:
+            return "disabled"
+        if self.generator_error:
+            return "error"
+        if self.generator.loaded:
+            return "loaded"
+        return "loading" if self.settings.generator.preload else "lazy"
+
+    def preload_generator(self) -> None:
+        """Load the generator in the background so the API (search, uploads) serves meanwhile."""
+        generator = self.generator
+        if generator is None or not self.settings.generator.preload:
+            return
+
+        def load() -> None:
+            try:
+                generator.warm_up()
+            except Exception as exc:  # reported by /readyz and by /ask; search keeps working
+                logger.exception("generator failed to load")
+                self.generator_error = str(exc)
+
+        t = threading.Thread(target=load, name="generator-load", daemon=True)
+        t.start()
 
     def start_index_sync(self) -> None:
         """Poll the database so chunks that became ready elsewhere (any worker) appear within seconds."""
@@ -81,7 +113,13 @@ def build_database(settings: Settings, *, migrate: bool = True) -> tuple[Engine,
 
 
 def build_container(
-    settings: Settings, *, embedder: Embedder | None = None, with_index: bool = True, migrate: bool = True
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    generator: Generator | None = None,
+    with_index: bool = True,
+    with_generator: bool = False,
+    migrate: bool = True,
 ) -> Container:
     engine, factory = build_database(settings, migrate=migrate)
     embedder = embedder or create_embedder(settings)
@@ -90,13 +128,7 @@ def build_container(
         warm_up()
     c = Container(settings=settings, engine=engine, factory=factory, embedder=embedder)
     if with_index:
-        c.registry = IndexRegistry(
-            factory,
-            dim=embedder.dim,
-            model_id=embedder.model_id,
-            snapshot_dir=settings.paths.index_dir,
-            backend="faiss",
-        )
+        c.registry = create_registry(settings, factory, embedder)
         loaded = c.registry.load_snapshots()
         stats = c.registry.sync()
         logger.info(
@@ -105,5 +137,9 @@ def build_container(
             stats.added_documents,
             c.registry.total_chunks(),
         )
-        c.retriever = Retriever(factory, embedder, c.registry)
+        c.retriever = create_retriever(settings, factory, embedder, c.registry)
+    if with_generator and c.retriever is not None:
+        c.generator = generator or create_generator(settings)
+        c.slots = GenerationSlots(settings.answer.slots, settings.answer.queue)
+        c.answers = AnswerService(settings, c.retriever, c.generator)
     return c

@@ -1,44 +1,47 @@
-"""Per-collection vector indexes kept in step with the database (the source of truth).
+"""Per-collection search indexes (vectors + BM25) kept in step with the database, the source of truth.
 
-``sync()`` compares the set of `ready` documents in SQL with what each index holds, adds the chunks of
-new documents and removes those of documents that are gone. Snapshots let a restart skip re-reading
-every vector; a snapshot that doesn't match the model or is unreadable is ignored and rebuilt.
+``sync()`` compares the set of `ready` documents in SQL with what each collection's indexes hold, adds
+the chunks of new documents and removes those of documents that are gone; both indexes always hold
+the same documents. Chunk texts are tokenised here, once per chunk, outside the lock, so searches
+never wait for MeCab; snapshots (see index_snapshots) let a restart skip re-reading vectors and
+re-tokenising texts. A snapshot that doesn't match the model, the analyzer or the database is ignored.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import logging
-import os
-import tempfile
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import func, select
 
-from app.core.index import VectorIndex, create_index
+from app.core.index import create_index
+from app.core.keyword import Analyzer, BM25Index, create_analyzer
 from app.db import models as m
 from app.db.session import SessionFactory, session_scope
+from app.services.index_snapshots import (
+    CollectionIndex,
+    SnapshotMeta,
+    atomic_write,
+    deserialize,
+    freeze,
+    serialize,
+)
+
+if TYPE_CHECKING:
+    from app.core.embedding import Embedder
+    from app.core.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-SNAPSHOT_VERSION = 1
 LOAD_BATCH_DOCS = 200
 
-
-@dataclass
-class CollectionIndex:
-    index: VectorIndex
-    doc_chunks: dict[int, np.ndarray] = field(default_factory=dict)  # document id -> its chunk ids
-    dirty: bool = False
-
-    @property
-    def size(self) -> int:
-        return len(self.index)
+_NO_HITS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,13 @@ class SyncStats:
     added_documents: int = 0
     removed_documents: int = 0
     added_chunks: int = 0
+
+
+@dataclass
+class _LoadedDoc:
+    ids: np.ndarray
+    vectors: np.ndarray
+    terms: list[list[str]]
 
 
 class IndexRegistry:
@@ -57,24 +67,85 @@ class IndexRegistry:
         model_id: str,
         snapshot_dir: Path | None,
         backend: str = "faiss",
+        analyzer: Analyzer | None = None,
+        bm25_k1: float = 1.2,
+        bm25_b: float = 0.75,
     ) -> None:
         self.factory = factory
         self.dim = dim
         self.model_id = model_id
         self.snapshot_dir = snapshot_dir
         self.backend = backend
+        self.analyzer = analyzer  # None: no keyword index (dense search only)
+        self.bm25_k1 = bm25_k1
+        self.bm25_b = bm25_b
         self._collections: dict[int, CollectionIndex] = {}
-        # FAISS searches may run concurrently with each other but not with add/remove.
+        # Searches may run concurrently with each other but not with add/remove.
         self._lock = threading.RLock()
         self._sync_lock = threading.Lock()
 
+    @property
+    def has_keyword(self) -> bool:
+        return self.analyzer is not None
+
+    @property
+    def _meta(self) -> SnapshotMeta:
+        return SnapshotMeta(self.model_id, self.dim, self.analyzer.analyzer_id if self.analyzer else None)
+
     # ---- queries -------------------------------------------------------------------------------
-    def search(self, collection_id: int, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, collection_id: int, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Dense search: best ``k`` (chunk ids, cosine similarities)."""
         with self._lock:
             ci = self._collections.get(collection_id)
             if ci is None:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            return ci.index.search(query, k)
+                return _NO_HITS
+            return ci.index.search(query, k, allowed=allowed)
+
+    def query_terms(self, text: str) -> list[str]:
+        return self.analyzer.tokenize(text) if self.analyzer is not None else []
+
+    def keyword_search(
+        self, collection_id: int, terms: Sequence[str], k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 search over ``terms`` (from ``query_terms``): best ``k`` (chunk ids, scores > 0)."""
+        with self._lock:
+            ci = self._collections.get(collection_id)
+            if ci is None or ci.keyword is None:
+                return _NO_HITS
+            return ci.keyword.search(terms, k, allowed=allowed)
+
+    def dense_scores(self, collection_id: int, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Exact cosine similarity of each id (-1, the worst, for ids no longer in the index)."""
+        vecs, known = self.vectors(collection_id, ids)
+        return np.where(known, vecs @ np.asarray(query, np.float32), -1.0).astype(np.float32)
+
+    def vectors(self, collection_id: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Stored vectors of ``ids`` and which ids were found (zero rows for the others)."""
+        ids = np.asarray(ids, np.int64)
+        with self._lock:
+            ci = self._collections.get(collection_id)
+            if ci is None or not len(ids):
+                return np.zeros((len(ids), self.dim), np.float32), np.zeros(len(ids), bool)
+            try:
+                return ci.index.vectors(ids), np.ones(len(ids), bool)
+            except (KeyError, RuntimeError):  # a document was removed since its ids were found
+                out, known = np.zeros((len(ids), self.dim), np.float32), np.zeros(len(ids), bool)
+                for row, chunk_id in enumerate(ids):
+                    try:
+                        out[row] = ci.index.vectors(ids[row : row + 1])[0]
+                        known[row] = True
+                    except (KeyError, RuntimeError):
+                        logger.debug("vector gone chunk=%s", chunk_id)
+                return out, known
+
+    def keyword_scores(self, collection_id: int, terms: Sequence[str], ids: np.ndarray) -> np.ndarray:
+        with self._lock:
+            ci = self._collections.get(collection_id)
+            if ci is None or ci.keyword is None:
+                return np.zeros(len(ids), np.float32)
+            return ci.keyword.score(terms, ids)
 
     def stats(self) -> dict[int, dict[str, int]]:
         with self._lock:
@@ -89,18 +160,24 @@ class IndexRegistry:
 
     # ---- updates -------------------------------------------------------------------------------
     def _new(self) -> CollectionIndex:
-        return CollectionIndex(create_index(self.dim, backend=self.backend))  # type: ignore[arg-type]
+        keyword = BM25Index(self.bm25_k1, self.bm25_b) if self.analyzer is not None else None
+        return CollectionIndex(create_index(self.dim, backend=self.backend), keyword)  # type: ignore[arg-type]
 
     def remove_document(self, document_id: int) -> bool:
         """Drop a document at once (on delete), without waiting for the next sync."""
         with self._lock:
             for ci in self._collections.values():
-                ids = ci.doc_chunks.pop(document_id, None)
-                if ids is not None:
-                    ci.index.remove(ids)
-                    ci.dirty = True
+                if document_id in ci.doc_chunks:
+                    self._remove(ci, document_id)
                     return True
         return False
+
+    def _remove(self, ci: CollectionIndex, doc_id: int) -> None:
+        ids = ci.doc_chunks.pop(doc_id)
+        ci.index.remove(ids)
+        if ci.keyword is not None:
+            ci.keyword.remove(ids)
+        ci.dirty = True
 
     def sync(self) -> SyncStats:
         with self._sync_lock:
@@ -120,28 +197,29 @@ class IndexRegistry:
                     ci = self._collections[coll_id]
                     gone = set(ci.doc_chunks) - ready.get(coll_id, set())
                     for doc_id in gone:
-                        ci.index.remove(ci.doc_chunks.pop(doc_id))
+                        self._remove(ci, doc_id)
                         removed += 1
-                    if gone:
-                        ci.dirty = True
                     if coll_id not in ready and not ci.doc_chunks:
                         del self._collections[coll_id]
                 wanted = {coll_id: sorted(ids - self._known(coll_id)) for coll_id, ids in ready.items()}
             added_docs = added_chunks = 0
             for coll_id, doc_ids in wanted.items():
                 for start in range(0, len(doc_ids), LOAD_BATCH_DOCS):
-                    batch = doc_ids[start : start + LOAD_BATCH_DOCS]
-                    loaded = self._load_chunks(batch)
+                    loaded = self._load_chunks(doc_ids[start : start + LOAD_BATCH_DOCS])
                     with self._lock:
                         ci = self._collections.setdefault(coll_id, self._new())
-                        for doc_id, (ids, vecs) in loaded.items():
-                            if doc_id in ci.doc_chunks:
-                                continue
-                            ci.index.add(ids, vecs)
-                            ci.doc_chunks[doc_id] = ids
-                            added_docs += 1
-                            added_chunks += len(ids)
-                        ci.dirty = ci.dirty or bool(loaded)
+                        fresh = {d: doc for d, doc in loaded.items() if d not in ci.doc_chunks}
+                        if not fresh:
+                            continue
+                        ids = np.concatenate([doc.ids for doc in fresh.values()])
+                        ci.index.add(ids, np.concatenate([doc.vectors for doc in fresh.values()]))
+                        if ci.keyword is not None:
+                            ci.keyword.add(ids, [t for doc in fresh.values() for t in doc.terms])
+                        for doc_id, doc in fresh.items():
+                            ci.doc_chunks[doc_id] = doc.ids
+                        added_docs += len(fresh)
+                        added_chunks += len(ids)
+                        ci.dirty = True
             if added_docs or removed:
                 logger.info(
                     "index synced added_docs=%s removed_docs=%s chunks=%s", added_docs, removed, added_chunks
@@ -152,21 +230,22 @@ class IndexRegistry:
         ci = self._collections.get(coll_id)
         return set(ci.doc_chunks) if ci is not None else set()
 
-    def _load_chunks(self, doc_ids: list[int]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
-        per_doc: dict[int, tuple[list[int], list[bytes]]] = defaultdict(lambda: ([], []))
+    def _load_chunks(self, doc_ids: list[int]) -> dict[int, _LoadedDoc]:
+        per_doc: dict[int, tuple[list[int], list[bytes], list[str]]] = defaultdict(lambda: ([], [], []))
         with session_scope(self.factory) as session:
             result = session.execute(
-                select(m.Chunk.document_id, m.Chunk.id, m.Chunk.embedding)
+                select(m.Chunk.document_id, m.Chunk.id, m.Chunk.embedding, m.Chunk.text)
                 .join(m.Document, m.Document.id == m.Chunk.document_id)
                 .where(m.Chunk.document_id.in_(doc_ids), m.Document.status == m.DocumentStatus.ready)
                 .order_by(m.Chunk.document_id, m.Chunk.ordinal)
             )
-            for doc_id, chunk_id, blob in result:
-                ids, blobs = per_doc[doc_id]
+            for doc_id, chunk_id, blob, text in result:
+                ids, blobs, texts = per_doc[doc_id]
                 ids.append(chunk_id)
                 blobs.append(blob)
-        out: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        for doc_id, (ids, blobs) in per_doc.items():
+                texts.append(text)
+        out: dict[int, _LoadedDoc] = {}
+        for doc_id, (ids, blobs, texts) in per_doc.items():
             if any(len(b) != self.dim * 4 for b in blobs):
                 logger.warning(
                     "document skipped: stored vectors do not match the model (dim %s); run `shiori reindex "
@@ -176,7 +255,9 @@ class IndexRegistry:
                 )
                 continue
             vecs = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(ids), self.dim)
-            out[doc_id] = (np.asarray(ids, dtype=np.int64), vecs)
+            # Tokenising is the costly part of a sync; it runs here, before the index lock is taken.
+            terms = [self.analyzer.tokenize(t) for t in texts] if self.analyzer is not None else []
+            out[doc_id] = _LoadedDoc(np.asarray(ids, dtype=np.int64), vecs, terms)
         return out
 
     def clear(self) -> None:
@@ -194,34 +275,14 @@ class IndexRegistry:
         saved = 0
         with self._lock:
             items = [(cid, ci) for cid, ci in self._collections.items() if ci.dirty or force]
-            payloads = [(cid, self._serialize(ci)) for cid, ci in items]
+            # Copies taken under the lock and written after it, so searches don't wait for the disk.
+            frozen = [(cid, freeze(ci)) for cid, ci in items]
             for _, ci in items:
                 ci.dirty = False
-        for cid, payload in payloads:
-            _atomic_write(self._snapshot_path(cid), payload)
+        for cid, snapshot in frozen:
+            atomic_write(self._snapshot_path(cid), serialize(snapshot, self._meta))
             saved += 1
         return saved
-
-    def _serialize(self, ci: CollectionIndex) -> bytes:
-        from app.core.index.faiss_index import FaissIndex
-
-        assert isinstance(ci.index, FaissIndex)
-        doc_ids = np.array(sorted(ci.doc_chunks), dtype=np.int64)
-        counts = np.array([len(ci.doc_chunks[d]) for d in doc_ids], dtype=np.int64)
-        chunk_ids = (
-            np.concatenate([ci.doc_chunks[d] for d in doc_ids]) if len(doc_ids) else np.zeros(0, np.int64)
-        )
-        meta = json.dumps({"version": SNAPSHOT_VERSION, "model_id": self.model_id, "dim": self.dim})
-        buf = io.BytesIO()
-        np.savez(
-            buf,
-            meta=np.array(meta),
-            index=ci.index.to_bytes(),
-            doc_ids=doc_ids,
-            counts=counts,
-            chunk_ids=chunk_ids,
-        )
-        return buf.getvalue()
 
     def load_snapshots(self) -> int:
         """Load what snapshots exist; then `sync()` brings them up to date with the database."""
@@ -231,11 +292,13 @@ class IndexRegistry:
         for path in sorted(self.snapshot_dir.glob("collection-*.npz")):
             try:
                 coll_id = int(path.stem.split("-", 1)[1])
-                ci = self._deserialize(path)
+                ci = deserialize(path, self._meta)
             except Exception as exc:  # a snapshot is only a cache: ignore it and rebuild
                 logger.warning("index snapshot ignored path=%s reason=%s", path, exc)
                 continue
             if ci is not None:
+                if ci.keyword is not None:
+                    ci.keyword.k1, ci.keyword.b = self.bm25_k1, self.bm25_b  # settings win over the file
                 with self._lock:
                     self._collections[coll_id] = ci
                 loaded += 1
@@ -270,38 +333,21 @@ class IndexRegistry:
         if stale:
             logger.info("index snapshot entries dropped, not matching the database documents=%s", len(stale))
 
-    def _deserialize(self, path: Path) -> CollectionIndex | None:
-        from app.core.index.faiss_index import FaissIndex
-
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            if meta.get("version") != SNAPSHOT_VERSION or meta.get("model_id") != self.model_id:
-                logger.info("index snapshot is for another model; rebuilding path=%s", path)
-                return None
-            index = FaissIndex.from_bytes(data["index"])
-            if index.dim != self.dim:
-                return None
-            doc_ids, counts, chunk_ids = data["doc_ids"], data["counts"], data["chunk_ids"]
-        if len(index) != len(chunk_ids) or int(counts.sum()) != len(chunk_ids):
-            raise ValueError("snapshot is inconsistent")
-        splits = np.split(chunk_ids, np.cumsum(counts)[:-1]) if len(counts) else []
-        return CollectionIndex(index, {int(d): s for d, s in zip(doc_ids, splits, strict=True)})
-
     def delete_snapshots(self) -> None:
         if self.snapshot_dir is not None and self.snapshot_dir.is_dir():
             for path in self.snapshot_dir.glob("collection-*.npz"):
                 path.unlink(missing_ok=True)
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def create_registry(settings: Settings, factory: SessionFactory, embedder: Embedder) -> IndexRegistry:
+    """The registry the settings describe (keyword index on unless ``keyword.enabled`` is false)."""
+    cfg = settings.keyword
+    return IndexRegistry(
+        factory,
+        dim=embedder.dim,
+        model_id=embedder.model_id,
+        snapshot_dir=settings.paths.index_dir,
+        analyzer=create_analyzer(cfg) if cfg.enabled else None,
+        bm25_k1=cfg.k1,
+        bm25_b=cfg.b,
+    )

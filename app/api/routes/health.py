@@ -34,5 +34,7 @@ def readyz(request: Request) -> JSONResponse:
         embedding_model=container.embedder.model_id if container is not None else None,
         indexed_chunks=container.registry.total_chunks() if container and container.registry else 0,
         worker="embedded" if container is not None and container.settings.worker.embedded else "external",
+        generator=container.generator_status() if container is not None else "disabled",
+        generator_error=container.generator_error if container is not None else None,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -15,17 +15,28 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
     "/search", response_model=SearchOut, responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 )
 def search(body: SearchIn, retriever: RetrieverDep, settings: SettingsDep) -> SearchOut:
-    """Passages that best match the query, with document, page and character offsets."""
+    """Passages that best match the query, with document, page, character offsets, and which retriever
+    found each one with what score. Hybrid search (the default) fuses dense and BM25 scores."""
     if body.k > settings.limits.max_k:
         raise InvalidInput(f"k must be at most {settings.limits.max_k}.", code="k_too_large")
     if len(body.query) > settings.limits.max_query_chars:
         raise InvalidInput(
             f"The query is longer than {settings.limits.max_query_chars} characters.", code="query_too_long"
         )
-    result = retriever.search(body.query, body.collection, body.k)
+    result = retriever.search(
+        body.query,
+        body.collection,
+        body.k,
+        mode=body.mode,
+        document_ids=body.document_ids,
+        pages=body.pages,
+        rerank=body.rerank,
+    )
     return SearchOut(
         query=result.query,
         collection=result.collection,
+        mode=result.mode,
+        reranked=result.reranked,
         passages=[PassageOut(**asdict(p)) for p in result.passages],
         timings_ms=result.timings_ms,
     )

@@ -19,8 +19,15 @@ class VectorIndex(Protocol):
 
     def ids(self) -> np.ndarray: ...
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Best ``k`` (ids, scores) for one query vector, best first; fewer if the index is small."""
+    def search(
+        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Best ``k`` (ids, scores) for one query vector, best first; fewer if the index is small.
+        With ``allowed``, only those ids are candidates (search filters)."""
+        ...
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (rows in the order given); every id must be in the index."""
         ...
 
     def save(self, path: Path) -> None:

@@ -36,14 +36,26 @@ class FaissIndex:
             return 0
         return int(self._index.remove_ids(np.ascontiguousarray(ids, dtype=np.int64)))
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        n = len(self)
+    def search(
+        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        n = len(self) if allowed is None else min(len(self), len(allowed))
         if n == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dim)
-        scores, ids = self._index.search(q, min(k, n))
+        params = None
+        if allowed is not None:
+            params = _faiss().SearchParameters()
+            params.sel = _faiss().IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+        scores, ids = self._index.search(q, min(k, n), params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        for row, i in enumerate(np.asarray(ids, dtype=np.int64)):
+            out[row] = self._index.reconstruct(int(i))
+        return out
 
     def ids(self) -> np.ndarray:
         faiss = _faiss()

@@ -26,12 +26,21 @@ class NumpyIndex:
         self._ids, self._vecs = self._ids[keep], self._vecs[keep]
         return removed
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         if len(self) == 0 or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         scores = self._vecs @ np.asarray(query, dtype=np.float32).reshape(self.dim)
-        order = np.argsort(-scores, kind="stable")[:k]
+        order = np.argsort(-scores, kind="stable")
+        if allowed is not None:
+            order = order[np.isin(self._ids[order], allowed)]
+        order = order[:k]
         return self._ids[order], scores[order]
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        pos = {int(i): row for row, i in enumerate(self._ids)}
+        return self._vecs[[pos[int(i)] for i in ids]].reshape(-1, self.dim)
 
     def ids(self) -> np.ndarray:
         return self._ids.copy()

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import anyio
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from app.api.deps import ContainerDep
+from app.api.errors import error_response
+from app.api.schemas import AskIn, AskOut, ErrorOut
+from app.api.sse import stream_events
+from app.core.errors import NotReady
+from app.core.slots import QueueFull
+from app.services.answering import AnswerService, AskRequest
+from app.services.container import Container
+
+router = APIRouter(prefix="/api/v1", tags=["answer"])
+
+SSE_DOC = (
+    "With `stream: true` the response is `text/event-stream` with events `sources` (numbered passages, "
+    "sent when retrieval is done), `token` (`{text}` deltas), `citations` (checked citations with "
+    "document, page and character span), `done` (timings: retrieval_ms, ttft_ms, tokens, tokens_per_s, "
+    "dropped passages) and `error` (`{detail, code}`)."
+)
+
+
+def _service(container: Container) -> AnswerService:
+    if container.answers is None:
+        raise NotReady("Answering is not available in this process.", code="answering_unavailable")
+    return container.answers
+
+
+@router.post(
+    "/ask",
+    response_model=AskOut,
+    description="Answer a question from the collection's documents, with numbered citations. " + SSE_DOC,
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        404: {"model": ErrorOut},
+        422: {"model": ErrorOut},
+        429: {"model": ErrorOut},
+        503: {"model": ErrorOut},
+    },
+)
+async def ask(body: AskIn, container: ContainerDep) -> Any:
+    service = _service(container)
+    req = AskRequest(
+        question=body.question,
+        collection=body.collection,
+        history=[{"role": m.role, "content": m.content} for m in body.history],
+        k=body.k,
+    )
+    await anyio.to_thread.run_sync(service.check, req)
+    try:
+        ticket = container.slots.reserve()
+    except QueueFull as exc:
+        return error_response(429, exc.detail, exc.code, {"Retry-After": str(exc.retry_after_s)})
+    if not body.stream:
+        try:
+            result = await anyio.to_thread.run_sync(lambda: service.answer(req, ticket=ticket))
+        finally:
+            ticket.close()
+        return JSONResponse(AskOut.model_validate(result).model_dump())
+    cancel = threading.Event()
+    return StreamingResponse(
+        stream_events(
+            lambda: service.stream(req, ticket=ticket, cancel=cancel), cancel, on_close=ticket.close
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,162 @@
+"""OpenAI-compatible chat completions over Shiori's answering, so existing clients can talk to it.
+
+The last user message is the question, earlier user/assistant turns are the history. Citations and
+sources travel in extra fields (`citations`, `sources`, `abstained`) that OpenAI clients ignore; in
+stream mode they come in the final chunk, before `data: [DONE]`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, Literal
+
+import anyio
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, Field
+
+from app.api.deps import ContainerDep
+from app.api.errors import error_response
+from app.api.routes.ask import _service
+from app.api.sse import stream_events
+from app.core.errors import InvalidInput
+from app.core.generation import Message
+from app.core.slots import QueueFull
+from app.services.answering import AnswerService, AskRequest, Event
+
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatCompletionIn(BaseModel):
+    model: str = "shiori"
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    collection: str = Field("default", description="Shiori extension: the collection to answer from")
+    k: int | None = Field(None, ge=1, le=50, description="Shiori extension: passages to retrieve")
+    model_config = {"extra": "allow"}  # temperature, max_tokens, ...: accepted, answering decides
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+
+
+def to_request(body: ChatCompletionIn) -> AskRequest:
+    turns = [m for m in body.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user":
+        raise InvalidInput("The last message must be the user's question.", code="no_question")
+    history: list[Message] = [
+        {"role": "user" if m.role == "user" else "assistant", "content": _text(m.content)} for m in turns[:-1]
+    ]
+    return AskRequest(_text(turns[-1].content), body.collection, history, body.k)
+
+
+@router.get("/models")
+def list_models(container: ContainerDep) -> dict[str, Any]:
+    model = container.generator.model_id if container.generator is not None else "none"
+    return {"object": "list", "data": [{"id": model, "object": "model", "created": 0, "owned_by": "shiori"}]}
+
+
+@router.post("/chat/completions")
+async def chat_completions(body: ChatCompletionIn, container: ContainerDep) -> Any:
+    service = _service(container)
+    req = to_request(body)
+    await anyio.to_thread.run_sync(service.check, req)
+    try:
+        ticket = container.slots.reserve()
+    except QueueFull as exc:
+        return error_response(429, exc.detail, exc.code, {"Retry-After": str(exc.retry_after_s)})
+    model = container.generator.model_id if container.generator is not None else body.model
+    cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    created = int(time.time())
+    if not body.stream:
+        try:
+            result = await anyio.to_thread.run_sync(lambda: service.answer(req, ticket=ticket))
+        finally:
+            ticket.close()
+        return JSONResponse(_completion(cid, created, model, result))
+    cancel = threading.Event()
+    events = stream_events(
+        lambda: _chunks(service, req, ticket, cancel, cid, created, model), cancel, on_close=ticket.close
+    )
+    return StreamingResponse(_openai_framing(events), media_type="text/event-stream")
+
+
+def _completion(cid: str, created: int, model: str, result: dict[str, Any]) -> dict[str, Any]:
+    timings = result.get("timings", {})
+    completion_tokens = int(timings.get("tokens") or 0)
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": result["answer"]},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": 0,
+            "completion_tokens": completion_tokens,
+            "total_tokens": completion_tokens,
+        },
+        "citations": result["citations"],
+        "sources": result["sources"],
+        "abstained": result["abstained"],
+    }
+
+
+def _chunks(
+    service: AnswerService,
+    req: AskRequest,
+    ticket: Any,
+    cancel: threading.Event,
+    cid: str,
+    created: int,
+    model: str,
+) -> Iterator[Event]:
+    base = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model}
+    yield Event(
+        "chunk", {**base, "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}
+    )
+    extra: dict[str, Any] = {}
+    for ev in service.stream(req, ticket=ticket, cancel=cancel):
+        if ev.name == "token":
+            delta = {"content": ev.data["text"]}
+            yield Event("chunk", {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+        elif ev.name == "sources":
+            extra["sources"] = ev.data["sources"]
+        elif ev.name == "citations":
+            extra["citations"] = ev.data["citations"]
+        elif ev.name == "done":
+            extra["abstained"] = ev.data["abstained"]
+        elif ev.name == "error":
+            extra["error"] = ev.data
+    final = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], **extra}
+    yield Event("chunk", final)
+
+
+async def _openai_framing(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """OpenAI streams unnamed `data:` lines and ends with `data: [DONE]`."""
+    async for raw in events:
+        text = raw.decode()
+        name = text.split("\n", 1)[0].removeprefix("event: ")
+        data = text.split("data: ", 1)[1].rstrip("\n")
+        if name == "error":  # an exception in the producer: pass it on the OpenAI way
+            data = json.dumps({"error": json.loads(data)}, ensure_ascii=False)
+        yield f"data: {data}\n\n".encode()
+    yield b"data: [DONE]\n\n"

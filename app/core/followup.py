@@ -1,0 +1,34 @@
+"""Turn a follow-up question ("それはいつ？", "What about its size?") into a standalone search query.
+
+Cheap rules first: a question that leans on earlier turns (demonstratives, pronouns, or too short
+to search on its own) is searched together with the previous question. The model is not used here:
+on this CPU a rewrite would cost seconds of prompt processing before retrieval even starts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from app.core.generation import Message
+
+_JA_ANAPHORA = re.compile(r"(それ|これ|あれ|その|この|あの|そこ|ここ|彼|彼女|同じ|前者|後者|上記|そう)")
+_EN_ANAPHORA = re.compile(
+    r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|same)\b", re.I
+)
+_CONTENT = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z0-9]")
+
+
+def needs_context(question: str) -> bool:
+    content = len(_CONTENT.findall(question))
+    return bool(_JA_ANAPHORA.search(question) or _EN_ANAPHORA.search(question)) or content < 6
+
+
+def standalone_query(question: str, history: Sequence[Message]) -> str:
+    """The text to search for: the question itself, or joined with the previous user question."""
+    if not needs_context(question):
+        return question
+    previous = [m["content"] for m in history if m["role"] == "user" and m["content"].strip()]
+    if not previous:
+        return question
+    return f"{previous[-1].strip()} {question.strip()}"

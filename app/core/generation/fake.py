@@ -1,0 +1,49 @@
+"""Replays scripted tokens: makes streaming, cancellation and citation handling testable without a model."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+
+from app.core.generation import GenerationOptions, Message
+
+
+class FakeGenerator:
+    def __init__(self, script: Sequence[str] | None = None, delay_s: float = 0.0) -> None:
+        # Default script: an answer that cites the first source.
+        self.script = (
+            list(script) if script else ["The ", "answer ", "is ", "in ", "the ", "source ", "[1]", "."]
+        )
+        self.delay_s = delay_s
+        self.calls: list[list[Message]] = []
+        self.tokens_emitted = 0
+
+    @property
+    def model_id(self) -> str:
+        return "fake"
+
+    @property
+    def loaded(self) -> bool:
+        return True
+
+    def warm_up(self) -> None:
+        return None
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 3) if text else 0
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> int:
+        return sum(self.count_tokens(m["content"]) + 4 for m in messages)
+
+    def stream(
+        self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        self.calls.append(list(messages))
+        for i, token in enumerate(self.script):
+            if i >= options.max_tokens or (cancel is not None and cancel.is_set()):
+                return
+            if self.delay_s:
+                time.sleep(self.delay_s)
+            self.tokens_emitted += 1
+            yield token

@@ -1,0 +1,128 @@
+"""llama.cpp backend (llama-cpp-python): the bundled Qwen2.5 GGUF, or any local GGUF chat model.
+
+The chat template comes from the GGUF's own metadata. The prompt is rendered here and sent as plain
+text, so the prompt we count for the context budget is exactly the prompt the model reads, and
+llama.cpp's prefix cache reuses the evaluated system prompt across requests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.core.errors import ModelUnavailable
+from app.core.generation import GenerationOptions, Message
+
+logger = logging.getLogger(__name__)
+
+
+class LlamaCppGenerator:
+    def __init__(
+        self, path: Path, *, n_ctx: int = 4096, threads: int | None = None, batch_size: int = 512
+    ) -> None:
+        self.path = Path(path)
+        self.n_ctx = n_ctx
+        self.threads = threads or os.cpu_count() or 1
+        self.batch_size = batch_size
+        self._llm: Any = None
+        self._formatter: Any = None
+        self._stop: list[str] = []
+        self._load_lock = threading.Lock()
+        # One llama context serves one sequence at a time; callers bound concurrency with slots,
+        # this lock makes misuse safe rather than corrupting the KV cache.
+        self._run_lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self.path.stem
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def warm_up(self) -> None:
+        with self._load_lock:
+            if self._llm is not None:
+                return
+            if not self.path.is_file():
+                raise ModelUnavailable(
+                    f"Generator model {self.path} does not exist. Run `shiori models prepare` to assemble "
+                    "the bundled one, or set SHIORI_GENERATOR__GGUF_PATH to a local GGUF file."
+                )
+            try:
+                from llama_cpp import Llama
+                from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+            except ImportError as exc:
+                raise ModelUnavailable(
+                    "The llama_cpp backend needs llama-cpp-python: pip install llama-cpp-python"
+                ) from exc
+            logger.info("loading generator path=%s threads=%s n_ctx=%s", self.path, self.threads, self.n_ctx)
+            llm = Llama(
+                model_path=str(self.path),
+                n_ctx=self.n_ctx,
+                n_threads=self.threads,
+                n_threads_batch=self.threads,
+                n_batch=self.batch_size,
+                verbose=False,
+            )
+            template = llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise ModelUnavailable(f"{self.path} has no chat template in its metadata.")
+            eos = llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore")
+            bos = (
+                llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore")
+                if llm.token_bos() >= 0
+                else ""
+            )
+            self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
+            self._stop = [eos] if eos else []
+            self._llm = llm
+
+    def _ensure(self) -> Any:
+        if self._llm is None:
+            self.warm_up()
+        return self._llm
+
+    def render(self, messages: Sequence[Message]) -> str:
+        self._ensure()
+        result = self._formatter(messages=list(messages))
+        if result.stop:
+            extra = [result.stop] if isinstance(result.stop, str) else list(result.stop)
+            self._stop = list(dict.fromkeys([*self._stop, *extra]))
+        return str(result.prompt)
+
+    def count_tokens(self, text: str) -> int:
+        llm = self._ensure()
+        return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def prompt_tokens(self, messages: Sequence[Message]) -> int:
+        llm = self._ensure()
+        return len(llm.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True))
+
+    def stream(
+        self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
+    ) -> Iterator[str]:
+        llm = self._ensure()
+        prompt = self.render(messages)
+        with self._run_lock:
+            chunks = llm.create_completion(
+                prompt=prompt,
+                max_tokens=options.max_tokens,
+                temperature=options.temperature,
+                repeat_penalty=options.repeat_penalty,
+                stop=[s for s in (*self._stop, *options.stop) if s],  # "" would match at once
+                stream=True,
+            )
+            try:
+                for chunk in chunks:
+                    if cancel is not None and cancel.is_set():
+                        break
+                    text = chunk["choices"][0].get("text") or ""
+                    if text:
+                        yield text
+            finally:
+                chunks.close()  # stops llama.cpp decoding at once

@@ -1,0 +1,178 @@
+"""Prompt building: instructions in the question's language, numbered sources packed to a token budget.
+
+The system prompt is fixed per language and comes first, so llama.cpp's prefix cache reuses its
+evaluated tokens across questions. Sources follow, most relevant first; whatever does not fit the
+budget is reported as dropped, never silently cut. With sentence selection on, each passage is
+trimmed to the sentences that share words with the question (and their neighbours), keeping their
+offsets so citations still resolve to the page text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from app.core.chunking import sentence_spans
+from app.core.generation import Message
+
+Lang = Literal["ja", "en"]
+
+ABSTAIN_TEXT: dict[Lang, str] = {
+    "ja": "資料には記載がありません。",
+    "en": "The documents do not contain this.",
+}
+
+SYSTEM_PROMPT: dict[Lang, str] = {
+    "ja": (
+        "あなたは与えられた資料だけに基づいて質問に答えるアシスタントです。\n"
+        "- 資料に書かれていることだけを使い、日本語で簡潔に答えてください。\n"
+        "- 各文の末尾に、根拠にした資料の番号を [1] のように付けてください。\n"
+        f"- 資料に答えが書かれていない場合は「{ABSTAIN_TEXT['ja']}」とだけ答えてください。"
+    ),
+    "en": (
+        "You answer questions using only the numbered sources you are given.\n"
+        "- Use only what the sources say, and answer concisely in English.\n"
+        "- End each sentence with the number of the source that supports it, like [1].\n"
+        f'- If the sources do not contain the answer, reply only "{ABSTAIN_TEXT["en"]}"'
+    ),
+}
+
+_LABELS: dict[Lang, tuple[str, str, str]] = {
+    "ja": ("資料", "質問", "p."),
+    "en": ("Sources", "Question", "p."),
+}
+
+_JA_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+
+
+def detect_language(text: str) -> Lang:
+    """Japanese if the text has any kana or kanji, else English."""
+    return "ja" if _JA_CHARS.search(text) else "en"
+
+
+class PassageLike(Protocol):
+    @property
+    def chunk_id(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def page(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def char_start(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class PackedSource:
+    number: int  # 1-based, as shown to the model
+    passage: PassageLike
+    text: str  # what the model sees (the passage, or its selected sentences joined)
+    # (start, end) offsets in the page text of each piece of `text`, in order; pieces are joined by
+    # " … " in `text`, so piece i starts at sum(len(piece_j) + len(SEP)) for j < i.
+    spans: tuple[tuple[int, int], ...]
+    tokens: int
+
+
+@dataclass(frozen=True)
+class PackResult:
+    sources: list[PackedSource]
+    dropped: list[int]  # chunk ids that did not fit the budget
+    tokens: int
+
+
+SEP = " … "
+
+
+def _units(text: str) -> set[str]:
+    """Content units for overlap: character bigrams of CJK runs, lowercase words otherwise."""
+    norm = unicodedata.normalize("NFKC", text).lower()
+    units: set[str] = set()
+    for run in re.findall(r"[\u3400-\u9fff\u30a0-\u30ff]+", norm):
+        units.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
+    units.update(w for w in re.findall(r"[a-z0-9]+", norm) if len(w) > 2 or w.isdigit())
+    return units
+
+
+def select_sentences(
+    question: str, text: str, *, neighbours: int = 1, min_keep: int = 1
+) -> list[tuple[int, int]]:
+    """Offsets (in ``text``) of the sentences that bear on the question, plus ``neighbours`` around each.
+
+    Sentences are scored by the question's content units they contain; the best ones are kept in
+    document order. Falls back to the whole text when nothing matches.
+    """
+    spans = sentence_spans(text)
+    if len(spans) <= 2:
+        return [(0, len(text))] if text.strip() else []
+    q = _units(question)
+    scores = [len(q & _units(text[a:b])) for a, b in spans]
+    best = max(scores)
+    if best == 0:
+        return [(spans[0][0], spans[-1][1])]
+    keep: set[int] = set()
+    for i, s in enumerate(scores):
+        if s >= max(1, best // 2):
+            keep.update(range(max(0, i - neighbours), min(len(spans), i + neighbours + 1)))
+    if len(keep) < min_keep:
+        keep.update(range(min_keep))
+    merged: list[tuple[int, int]] = []
+    for i in sorted(keep):
+        a, b = spans[i]
+        if merged and i - 1 in keep and merged[-1][1] <= a:
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _source_block(number: int, title: str, page: int, text: str, lang: Lang) -> str:
+    return f"[{number}] {title} ({_LABELS[lang][2]}{page})\n{text}"
+
+
+def pack_sources(
+    question: str,
+    passages: Sequence[PassageLike],
+    count_tokens: Callable[[str], int],
+    *,
+    budget: int,
+    lang: Lang,
+    select: bool = True,
+) -> PackResult:
+    """Number the passages and fit them into ``budget`` tokens, most relevant first.
+
+    A passage that doesn't fit whole is not truncated mid-sentence: with selection on, its selected
+    sentences are tried; if they don't fit either it is dropped (and reported).
+    """
+    out: list[PackedSource] = []
+    dropped: list[int] = []
+    used = 0
+    for p in passages:
+        pieces = select_sentences(question, p.text) if select else [(0, len(p.text))]
+        text = SEP.join(p.text[a:b].strip() for a, b in pieces)
+        block = _source_block(len(out) + 1, p.title, p.page, text, lang)
+        cost = count_tokens(block) + 2
+        if used + cost > budget:
+            dropped.append(p.chunk_id)
+            continue
+        spans = tuple((p.char_start + a, p.char_start + b) for a, b in pieces)
+        out.append(PackedSource(len(out) + 1, p, text, spans, cost))
+        used += cost
+    return PackResult(out, dropped, used)
+
+
+def build_messages(
+    question: str, sources: Sequence[PackedSource], lang: Lang, history: Sequence[Message] = ()
+) -> list[Message]:
+    label_sources, label_question, page = _LABELS[lang]
+    blocks = "\n\n".join(
+        _source_block(s.number, s.passage.title, s.passage.page, s.text, lang) for s in sources
+    )
+    user = f"{label_sources}:\n{blocks}\n\n{label_question}: {question}"
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT[lang]}]
+    messages.extend(history)
+    messages.append({"role": "user", "content": user})
+    return messages

@@ -1,0 +1,95 @@
+"""Bounded generation slots with a bounded queue: past both, callers are told to come back later.
+
+A CPU runs one generation at a time well; more in parallel only slows every one of them. Requests
+beyond the running slots wait in a short queue; beyond the queue they are refused at once (the API
+answers 429 with Retry-After) instead of piling up.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import TracebackType
+
+from app.core.errors import ShioriError
+
+
+class QueueFull(ShioriError):
+    code = "queue_full"
+    status = 429
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class SlotTimeout(ShioriError):
+    code = "queue_timeout"
+    status = 503
+
+
+class GenerationSlots:
+    def __init__(self, slots: int = 1, queue: int = 4, *, retry_after_s: int = 10) -> None:
+        self.slots = slots
+        self.queue = queue
+        self.retry_after_s = retry_after_s
+        self._sem = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self._admitted = 0  # running + waiting
+
+    @property
+    def depth(self) -> int:
+        """Requests admitted and not finished (running + waiting)."""
+        with self._lock:
+            return self._admitted
+
+    def reserve(self) -> Ticket:
+        """Admit a request or raise QueueFull. Cheap and non-blocking: call before responding."""
+        with self._lock:
+            if self._admitted >= self.slots + self.queue:
+                raise QueueFull(
+                    f"The server is busy answering other questions ({self._admitted} in progress or "
+                    f"waiting); try again in about {self.retry_after_s} s.",
+                    self.retry_after_s,
+                )
+            self._admitted += 1
+        return Ticket(self)
+
+    def _release_admission(self) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+
+class Ticket:
+    """A place in line. ``with ticket.slot(timeout):`` waits for a free slot and holds it."""
+
+    def __init__(self, owner: GenerationSlots) -> None:
+        self._owner = owner
+        self._holding = False
+        self._closed = False
+        self.waited_s = 0.0
+
+    def acquire(self, timeout: float | None = None) -> None:
+        t0 = time.monotonic()
+        if not self._owner._sem.acquire(timeout=timeout if timeout is not None else -1):
+            raise SlotTimeout("Timed out waiting for a free generation slot.")
+        self.waited_s = time.monotonic() - t0
+        self._holding = True
+
+    def close(self) -> None:
+        """Give back the slot (if held) and the place in line. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._holding:
+            self._owner._sem.release()
+            self._holding = False
+        self._owner._release_admission()
+
+    def __enter__(self) -> Ticket:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,274 @@
+"""Answering: retrieve → abstain or pack the context → stream the model's answer → check citations.
+
+`AnswerService.stream()` yields named events, the same ones the API sends as Server-Sent Events:
+``sources`` (as soon as retrieval is done), ``token`` (text deltas), ``citations``, ``done`` (timings,
+usage, what was dropped) and ``error``. JSON mode and the CLI consume the same stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal
+from app.core.errors import InvalidInput
+from app.core.followup import standalone_query
+from app.core.generation import GenerationOptions, Generator, Message
+from app.core.prompting import ABSTAIN_TEXT, SEP, PackedSource, build_messages, detect_language, pack_sources
+from app.core.settings import Settings
+from app.core.slots import Ticket
+from app.db.session import session_scope
+from app.services.documents import get_collection
+from app.services.retrieval import Passage, Retriever
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AskRequest:
+    question: str
+    collection: str = "default"
+    history: list[Message] = field(default_factory=list)
+    k: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    name: str  # sources | token | citations | done | error
+    data: dict[str, Any]
+
+
+class AnswerService:
+    def __init__(self, settings: Settings, retriever: Retriever, generator: Generator) -> None:
+        self.settings = settings
+        self.retriever = retriever
+        self.generator = generator
+
+    # ---- public ------------------------------------------------------------------------------
+    def check(self, req: AskRequest) -> None:
+        """Fail fast (before a stream starts) on a bad question or an unknown collection."""
+        self._validate(req)
+        with session_scope(self.retriever.factory) as session:
+            get_collection(session, req.collection)
+
+    def stream(
+        self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
+    ) -> Iterator[Event]:
+        """Events for one question. Holds ``ticket``'s generation slot only while the model runs."""
+        cfg = self.settings.answer
+        cancel = cancel or threading.Event()
+        question = self._validate(req)
+        t0 = time.perf_counter()
+        query = standalone_query(question, req.history)
+        result = self.retriever.search(query, req.collection, req.k or cfg.k)
+        retrieval_ms = (time.perf_counter() - t0) * 1000
+        lang = detect_language(question)
+        best = max((p.score for p in result.passages), default=None)
+
+        if best is None or best < cfg.abstain_below:
+            yield Event("sources", {"sources": [], "dropped": [], "query": query})
+            yield from self._abstain(lang, retrieval_ms, best, reason="weak_evidence")
+            return
+
+        packed = pack_sources(
+            question,
+            result.passages,
+            self.generator.count_tokens,
+            budget=cfg.context_tokens,
+            lang=lang,
+            select=cfg.select_sentences,
+        )
+        dropped = [p.chunk_id for p in result.passages if p.chunk_id in set(packed.dropped)]
+        yield Event(
+            "sources",
+            {"sources": [source_out(s) for s in packed.sources], "dropped": dropped, "query": query},
+        )
+        history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
+        messages = build_messages(question, packed.sources, lang, history)
+        yield from self._generate(messages, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
+
+    def answer(self, req: AskRequest, *, ticket: Ticket | None = None) -> dict[str, Any]:
+        """The whole answer at once (JSON mode)."""
+        out: dict[str, Any] = {"answer": "", "sources": [], "citations": [], "abstained": False}
+        for ev in self.stream(req, ticket=ticket):
+            if ev.name == "sources":
+                out["sources"] = ev.data["sources"]
+                out["dropped"] = ev.data["dropped"]
+            elif ev.name == "token":
+                out["answer"] += ev.data["text"]
+            elif ev.name == "citations":
+                out["answer"] = ev.data["answer"]
+                out["citations"] = ev.data["citations"]
+                out["sentences"] = ev.data["sentences"]
+            elif ev.name == "done":
+                out["abstained"] = ev.data["abstained"]
+                out["timings"] = ev.data
+            elif ev.name == "error":
+                out["error"] = ev.data
+        return out
+
+    # ---- steps -------------------------------------------------------------------------------
+    def _validate(self, req: AskRequest) -> str:
+        question = req.question.strip()
+        if not question:
+            raise InvalidInput("The question is empty.", code="empty_question")
+        limit = self.settings.limits.max_query_chars
+        if len(question) > limit:
+            raise InvalidInput(f"The question is longer than {limit} characters.", code="question_too_long")
+        return question
+
+    def _abstain(self, lang: str, retrieval_ms: float, best: float | None, *, reason: str) -> Iterator[Event]:
+        text = ABSTAIN_TEXT["ja" if lang == "ja" else "en"]
+        yield Event("token", {"text": text})
+        yield Event("citations", {"answer": text, "citations": [], "sentences": [], "invalid_numbers": []})
+        yield Event(
+            "done",
+            {
+                "abstained": True,
+                "abstain_reason": reason,
+                "best_score": best,
+                "retrieval_ms": round(retrieval_ms, 1),
+                "ttft_ms": None,
+                "tokens": 0,
+                "tokens_per_s": None,
+                "dropped": [],
+            },
+        )
+
+    def _generate(
+        self,
+        messages: list[Message],
+        sources: Sequence[PackedSource],
+        lang: str,
+        retrieval_ms: float,
+        dropped: list[int],
+        ticket: Ticket | None,
+        cancel: threading.Event,
+    ) -> Iterator[Event]:
+        cfg = self.settings
+        options = GenerationOptions(
+            max_tokens=cfg.generator.max_tokens, repeat_penalty=cfg.generator.repeat_penalty
+        )
+        deadline = time.monotonic() + cfg.answer.timeout_s
+        if ticket is not None:
+            ticket.acquire(timeout=cfg.answer.timeout_s)
+        text, deltas, ttft_ms, timed_out = "", 0, None, False
+        t_start = time.perf_counter()
+        tokens_iter = self.generator.stream(messages, options, cancel)
+        try:
+            for delta in tokens_iter:
+                if ttft_ms is None:
+                    ttft_ms = (time.perf_counter() - t_start) * 1000
+                text += delta
+                deltas += 1
+                yield Event("token", {"text": delta})
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
+        finally:
+            close = getattr(tokens_iter, "close", None)
+            if close is not None:
+                close()  # stops the model at once (llama.cpp stops decoding when its stream closes)
+            if ticket is not None:
+                ticket.close()  # free the slot before the (cheap) citation work
+        gen_s = time.perf_counter() - t_start
+        if timed_out:
+            yield Event("error", {"detail": "The answer took too long and was stopped.", "code": "timeout"})
+        report = check_citations(text, [SourceRef(s.number, s.text) for s in sources])
+        refused = is_refusal(text)
+        yield Event("citations", citations_out(report, sources))
+        tokens = self.generator.count_tokens(text) if text else 0
+        decode_s = gen_s - (ttft_ms or 0) / 1000
+        yield Event(
+            "done",
+            {
+                "abstained": refused,
+                "abstain_reason": "model_declined" if refused else None,
+                "cancelled": cancel.is_set() and not timed_out,
+                "retrieval_ms": round(retrieval_ms, 1),
+                "ttft_ms": round(ttft_ms, 1) if ttft_ms is not None else None,
+                "tokens": tokens,
+                "tokens_per_s": round((tokens - 1) / decode_s, 2) if tokens > 1 and decode_s > 0 else None,
+                "generation_ms": round(gen_s * 1000, 1),
+                "dropped": dropped,
+            },
+        )
+
+
+def source_out(s: PackedSource) -> dict[str, Any]:
+    p: Passage = s.passage  # type: ignore[assignment]
+    return {
+        "number": s.number,
+        "chunk_id": p.chunk_id,
+        "document_id": p.document_id,
+        "title": p.title,
+        "filename": p.filename,
+        "page": p.page,
+        "page_label": p.page_label,
+        "char_start": p.char_start,
+        "char_end": p.char_end,
+        "text": p.text,
+        "shown": s.text,
+        "spans": [list(span) for span in s.spans],
+        "score": p.score,
+    }
+
+
+def _page_span(source: PackedSource, start: int, end: int) -> tuple[int, int]:
+    """Map a [start, end) span of the text shown to the model back to offsets in the page text."""
+    pos = 0
+    p: Passage = source.passage  # type: ignore[assignment]
+    for a, b in source.spans:
+        piece = p.text[a - p.char_start : b - p.char_start].strip()
+        lead = len(p.text[a - p.char_start : b - p.char_start]) - len(
+            p.text[a - p.char_start : b - p.char_start].lstrip()
+        )
+        if start < pos + len(piece):
+            s = a + lead + max(0, start - pos)
+            e = a + lead + min(len(piece), end - pos)
+            return s, max(s, e)
+        pos += len(piece) + len(SEP)
+    return source.spans[0][0], source.spans[-1][1]
+
+
+def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> dict[str, Any]:
+    by_number = {s.number: s for s in sources}
+    items = []
+    for c in report.citations:
+        src = by_number[c.number]
+        p: Passage = src.passage  # type: ignore[assignment]
+        span = _page_span(src, c.evidence_start, c.evidence_end)
+        items.append(
+            {
+                "number": c.number,
+                "sentence_index": c.sentence_index,
+                "status": c.status,
+                "support": round(c.support, 3),
+                "chunk_id": p.chunk_id,
+                "document_id": p.document_id,
+                "title": p.title,
+                "page": p.page,
+                "page_label": p.page_label,
+                "char_start": span[0],
+                "char_end": span[1],
+            }
+        )
+    return {
+        "answer": report.answer,
+        "citations": items,
+        "sentences": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                "numbers": list(s.numbers),
+                "supported": s.supported,
+            }
+            for s in report.sentences
+        ],
+        "invalid_numbers": report.invalid_numbers,
+    }
