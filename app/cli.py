@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from app.cli_eval import add_eval_parser
 from app.core.errors import ShioriError
 from app.core.settings import Settings
 
@@ -159,7 +160,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
     container = build_container(settings)
     assert container.retriever is not None
-    result = container.retriever.search(args.query, args.collection, args.k)
+    result = container.retriever.search(args.query, args.collection, args.k, mode=args.mode)
     for i, p in enumerate(result.passages, 1):
         page = f"p.{p.page}" + (f" ({p.page_label})" if p.page_label and p.page_label != str(p.page) else "")
         snippet = " ".join(p.text.split())
@@ -276,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("-c", "--collection", default="default")
     s.add_argument("-k", type=int, default=5)
+    s.add_argument("--mode", choices=["hybrid", "dense", "keyword"], help="default: hybrid")
     s.set_defaults(fn=cmd_search)
 
     s = sub.add_parser("ask", help="ask a question; the answer streams to the terminal, then its sources")
@@ -284,7 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-k", type=int, default=None, help="passages to retrieve")
     s.set_defaults(fn=cmd_ask)
 
-    s = sub.add_parser("reindex", help="rebuild the vector indexes from the database")
+    add_eval_parser(sub)
+
+    s = sub.add_parser("reindex", help="rebuild the vector and keyword indexes from the database")
     s.set_defaults(fn=cmd_reindex)
 
     s = sub.add_parser("migrate", help="create or upgrade the database tables")

@@ -117,3 +117,26 @@ def real_embedder(e5_model_dir: Path) -> Any:
     emb = SentenceTransformerEmbedder(e5_model_dir)
     emb.warm_up()
     return emb
+
+
+@pytest.fixture(scope="session")
+def qwen_gguf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled generator GGUF: the one `make` prepared, else assembled once for this session."""
+    from app.core.models import gguf
+
+    prepared = REPO / "data" / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    if prepared.is_file() and prepared.stat().st_size == gguf.GGUF_SIZE:
+        return prepared
+    out = tmp_path_factory.mktemp("models") / prepared.name
+    gguf.assemble_gguf(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_generator(qwen_gguf: Path) -> Any:
+    """The real bundled generator (llama.cpp), loaded once per test session."""
+    from app.core.generation.llama_cpp import LlamaCppGenerator
+
+    gen = LlamaCppGenerator(qwen_gguf)
+    gen.warm_up()
+    return gen

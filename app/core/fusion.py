@@ -1,8 +1,9 @@
 """Fusing dense and keyword scores into one ranking.
 
-The candidate pool is the union of each retriever's top candidates, and every candidate carries its
-exact score from *both* retrievers (the service scores the other side's candidates too), so a
-passage that one retriever ranks 51st still gets its real score rather than "absent".
+The signals are the dense similarity and the BM25 score of each keyword field (words, character
+bigrams). The candidate pool is the union of each signal's top candidates, and every candidate carries
+its exact score in *every* signal (the service scores the others' candidates too), so a passage that
+one retriever ranks 51st still gets its real score rather than "absent".
 
 Methods:
 - ``zscore`` (default): each retriever's scores standardised over the pool (mean 0, sd 1), then a
@@ -15,6 +16,7 @@ Methods:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
@@ -41,21 +43,34 @@ def ranks(scores: np.ndarray) -> np.ndarray:
 
 
 def fuse(
-    dense: np.ndarray,
-    keyword: np.ndarray,
+    signals: Sequence[np.ndarray],
+    weights: Sequence[float],
     *,
     method: FusionMethod = "zscore",
-    keyword_weight: float = 0.5,
     rrf_k: int = 60,
 ) -> np.ndarray:
-    """Fused score of each pool member (higher is better), from both retrievers' exact scores."""
-    dense = np.asarray(dense, np.float64)
-    keyword = np.asarray(keyword, np.float64)
-    if dense.shape != keyword.shape:
-        raise ValueError("dense and keyword scores must cover the same pool")
-    if not len(dense):
-        return np.zeros(0, np.float64)
-    w = float(keyword_weight)
-    if method == "rrf":
-        return (1.0 - w) / (rrf_k + ranks(dense)) + w / (rrf_k + ranks(keyword))
-    return (1.0 - w) * _standardise(dense, method) + w * _standardise(keyword, method)
+    """Fused score of each pool member (higher is better) from each signal's exact scores over the
+    pool. A signal that is constant over the pool (e.g. an empty field) adds nothing to the order."""
+    if len(signals) != len(weights):
+        raise ValueError("one weight per signal")
+    arrays = [np.asarray(s, np.float64) for s in signals]
+    if not arrays or any(a.shape != arrays[0].shape for a in arrays):
+        raise ValueError("every signal must cover the same pool")
+    out = np.zeros(len(arrays[0]), np.float64)
+    for scores, w in zip(arrays, weights, strict=True):
+        if not len(scores) or not w:
+            continue
+        if method == "rrf":
+            out += w / (rrf_k + ranks(scores))
+        else:
+            out += w * _standardise(scores, method)
+    return out
+
+
+def signal_weights(n_keyword_fields: int, keyword_weight: float, *, dense: bool) -> list[float]:
+    """Weights for [dense?, field 1, field 2, …]: the keyword share is split evenly over the fields;
+    without dense (keyword mode) the fields share everything."""
+    if n_keyword_fields == 0:
+        return [1.0] if dense else []
+    kw = keyword_weight if dense else 1.0
+    return ([1.0 - kw] if dense else []) + [kw / n_keyword_fields] * n_keyword_fields

@@ -67,7 +67,7 @@ class AnswerService:
         result = self.retriever.search(query, req.collection, req.k or cfg.k)
         retrieval_ms = (time.perf_counter() - t0) * 1000
         lang = detect_language(question)
-        best = max((p.score for p in result.passages), default=None)
+        best = max((evidence_score(p) for p in result.passages), default=None)
 
         if best is None or best < cfg.abstain_below:
             yield Event("sources", {"sources": [], "dropped": [], "query": query})
@@ -199,6 +199,13 @@ class AnswerService:
         )
 
 
+def evidence_score(p: Passage) -> float:
+    """How strongly a passage matches the question, on the scale the abstention threshold is
+    calibrated on: the dense (cosine) similarity, whatever the search mode ranked by."""
+    dense = getattr(p, "dense_score", None)
+    return float(dense if dense is not None else p.score)
+
+
 def source_out(s: PackedSource) -> dict[str, Any]:
     p: Passage = s.passage  # type: ignore[assignment]
     return {
@@ -241,7 +248,10 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> di
     for c in report.citations:
         src = by_number[c.number]
         p: Passage = src.passage  # type: ignore[assignment]
-        span = _page_span(src, c.evidence_start, c.evidence_end)
+        if c.evidence_end > c.evidence_start:
+            span = _page_span(src, c.evidence_start, c.evidence_end)
+        else:  # no lexical overlap (e.g. an English sentence citing a Japanese page): the whole passage
+            span = (src.spans[0][0], src.spans[-1][1])
         items.append(
             {
                 "number": c.number,

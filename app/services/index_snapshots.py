@@ -30,7 +30,7 @@ SNAPSHOT_VERSION = 2  # 2: keyword index added
 @dataclass
 class CollectionIndex:
     index: VectorIndex
-    keyword: BM25Index | None  # None when keyword search is off
+    keyword: dict[str, BM25Index] | None  # one BM25 index per analyzer field; None: keyword search off
     doc_chunks: dict[int, np.ndarray] = field(default_factory=dict)  # document id -> its chunk ids
     dirty: bool = False
 
@@ -61,7 +61,7 @@ class FrozenCollection:
     """What a snapshot needs, copied out of a live CollectionIndex while its lock is held."""
 
     vectors: np.ndarray  # the serialised FAISS index
-    keyword: BM25Index | None
+    keyword: dict[str, BM25Index] | None
     doc_chunks: dict[int, np.ndarray]
 
 
@@ -69,7 +69,7 @@ def freeze(ci: CollectionIndex) -> FrozenCollection:
     from app.core.index.faiss_index import FaissIndex
 
     assert isinstance(ci.index, FaissIndex)
-    keyword = ci.keyword.frozen_copy() if ci.keyword is not None else None
+    keyword = {f: index.frozen_copy() for f, index in ci.keyword.items()} if ci.keyword is not None else None
     return FrozenCollection(ci.index.to_bytes(), keyword, dict(ci.doc_chunks))
 
 
@@ -85,8 +85,8 @@ def serialize(frozen: FrozenCollection, meta: SnapshotMeta) -> bytes:
         "counts": counts,
         "chunk_ids": chunk_ids,
     }
-    if frozen.keyword is not None:
-        arrays.update({f"kw_{k}": v for k, v in frozen.keyword.to_arrays().items()})
+    for field_name, index in (frozen.keyword or {}).items():
+        arrays.update({f"kw.{field_name}.{k}": v for k, v in index.to_arrays().items()})
     buf = io.BytesIO()
     np.savez(buf, **arrays)  # type: ignore[arg-type]
     return buf.getvalue()
@@ -112,10 +112,15 @@ def deserialize(path: Path, expected: SnapshotMeta) -> CollectionIndex | None:
         doc_ids, counts, chunk_ids = data["doc_ids"], data["counts"], data["chunk_ids"]
         keyword = None
         if expected.analyzer_id is not None:
-            keyword = BM25Index.from_arrays({k[3:]: data[k] for k in data.files if k.startswith("kw_")})
+            fields: dict[str, dict[str, np.ndarray]] = {}
+            for key in data.files:
+                if key.startswith("kw."):
+                    _, field_name, name = key.split(".", 2)
+                    fields.setdefault(field_name, {})[name] = data[key]
+            keyword = {f: BM25Index.from_arrays(arrays) for f, arrays in fields.items()}
     if len(index) != len(chunk_ids) or int(counts.sum()) != len(chunk_ids):
         raise ValueError("snapshot is inconsistent")
-    if keyword is not None and len(keyword) != len(chunk_ids):
+    if keyword is not None and any(len(index) != len(chunk_ids) for index in keyword.values()):
         raise ValueError("keyword snapshot does not match the vector snapshot")
     splits = np.split(chunk_ids, np.cumsum(counts)[:-1]) if len(counts) else []
     return CollectionIndex(index, keyword, {int(d): s for d, s in zip(doc_ids, splits, strict=True)})

@@ -12,18 +12,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.core.index import create_index
 from app.core.keyword import Analyzer, BM25Index, create_analyzer
 from app.db import models as m
 from app.db.session import SessionFactory, session_scope
+from app.services.index_loading import chunk_id_ranges, load_documents
 from app.services.index_snapshots import (
     CollectionIndex,
     SnapshotMeta,
@@ -51,11 +51,11 @@ class SyncStats:
     added_chunks: int = 0
 
 
-@dataclass
-class _LoadedDoc:
-    ids: np.ndarray
-    vectors: np.ndarray
-    terms: list[list[str]]
+@dataclass(frozen=True)
+class KeywordHits:
+    ids: np.ndarray  # sorted candidate pool
+    scores: dict[str, np.ndarray]  # field -> exact BM25 score of each pool id
+    found: np.ndarray  # the pool ids some field ranked in its top k
 
 
 class IndexRegistry:
@@ -103,18 +103,32 @@ class IndexRegistry:
                 return _NO_HITS
             return ci.index.search(query, k, allowed=allowed)
 
-    def query_terms(self, text: str) -> list[str]:
-        return self.analyzer.tokenize(text) if self.analyzer is not None else []
+    def query_terms(self, text: str) -> dict[str, list[str]]:
+        """The query's terms per keyword field (empty when keyword search is off)."""
+        return self.analyzer.analyze(text) if self.analyzer is not None else {}
 
     def keyword_search(
-        self, collection_id: int, terms: Sequence[str], k: int, *, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """BM25 search over ``terms`` (from ``query_terms``): best ``k`` (chunk ids, scores > 0)."""
+        self,
+        collection_id: int,
+        terms: dict[str, list[str]],
+        k: int,
+        *,
+        allowed: np.ndarray | None = None,
+        also: np.ndarray | None = None,
+    ) -> KeywordHits:
+        """BM25 in every field: the union of each field's best ``k`` ids (plus ``also``, e.g. the
+        dense candidates) with every field's exact score for each of them. One pass per field."""
+        fields = self.analyzer.fields if self.analyzer is not None else ()
+        extra = np.asarray(also if also is not None else [], np.int64)
         with self._lock:
             ci = self._collections.get(collection_id)
             if ci is None or ci.keyword is None:
-                return _NO_HITS
-            return ci.keyword.search(terms, k, allowed=allowed)
+                return KeywordHits(extra, {f: np.zeros(len(extra), np.float32) for f in fields}, extra[:0])
+            scored = {f: ci.keyword[f].query(terms.get(f, [])) for f in fields}
+            tops = [sq.top(k, allowed=allowed)[0] for sq in scored.values()]
+            found = np.unique(np.concatenate(tops)) if tops else extra[:0]
+            pool = np.union1d(found, extra)
+            return KeywordHits(pool, {f: sq.lookup(pool) for f, sq in scored.items()}, found)
 
     def dense_scores(self, collection_id: int, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Exact cosine similarity of each id (-1, the worst, for ids no longer in the index)."""
@@ -140,13 +154,6 @@ class IndexRegistry:
                         logger.debug("vector gone chunk=%s", chunk_id)
                 return out, known
 
-    def keyword_scores(self, collection_id: int, terms: Sequence[str], ids: np.ndarray) -> np.ndarray:
-        with self._lock:
-            ci = self._collections.get(collection_id)
-            if ci is None or ci.keyword is None:
-                return np.zeros(len(ids), np.float32)
-            return ci.keyword.score(terms, ids)
-
     def stats(self) -> dict[int, dict[str, int]]:
         with self._lock:
             return {
@@ -160,7 +167,9 @@ class IndexRegistry:
 
     # ---- updates -------------------------------------------------------------------------------
     def _new(self) -> CollectionIndex:
-        keyword = BM25Index(self.bm25_k1, self.bm25_b) if self.analyzer is not None else None
+        keyword = None
+        if self.analyzer is not None:
+            keyword = {f: BM25Index(self.bm25_k1, self.bm25_b) for f in self.analyzer.fields}
         return CollectionIndex(create_index(self.dim, backend=self.backend), keyword)  # type: ignore[arg-type]
 
     def remove_document(self, document_id: int) -> bool:
@@ -175,8 +184,8 @@ class IndexRegistry:
     def _remove(self, ci: CollectionIndex, doc_id: int) -> None:
         ids = ci.doc_chunks.pop(doc_id)
         ci.index.remove(ids)
-        if ci.keyword is not None:
-            ci.keyword.remove(ids)
+        for index in (ci.keyword or {}).values():
+            index.remove(ids)
         ci.dirty = True
 
     def sync(self) -> SyncStats:
@@ -205,7 +214,9 @@ class IndexRegistry:
             added_docs = added_chunks = 0
             for coll_id, doc_ids in wanted.items():
                 for start in range(0, len(doc_ids), LOAD_BATCH_DOCS):
-                    loaded = self._load_chunks(doc_ids[start : start + LOAD_BATCH_DOCS])
+                    loaded = load_documents(
+                        self.factory, doc_ids[start : start + LOAD_BATCH_DOCS], self.dim, self.analyzer
+                    )
                     with self._lock:
                         ci = self._collections.setdefault(coll_id, self._new())
                         fresh = {d: doc for d, doc in loaded.items() if d not in ci.doc_chunks}
@@ -213,8 +224,8 @@ class IndexRegistry:
                             continue
                         ids = np.concatenate([doc.ids for doc in fresh.values()])
                         ci.index.add(ids, np.concatenate([doc.vectors for doc in fresh.values()]))
-                        if ci.keyword is not None:
-                            ci.keyword.add(ids, [t for doc in fresh.values() for t in doc.terms])
+                        for field_name, index in (ci.keyword or {}).items():
+                            index.add(ids, [t[field_name] for doc in fresh.values() for t in doc.terms])
                         for doc_id, doc in fresh.items():
                             ci.doc_chunks[doc_id] = doc.ids
                         added_docs += len(fresh)
@@ -229,36 +240,6 @@ class IndexRegistry:
     def _known(self, coll_id: int) -> set[int]:
         ci = self._collections.get(coll_id)
         return set(ci.doc_chunks) if ci is not None else set()
-
-    def _load_chunks(self, doc_ids: list[int]) -> dict[int, _LoadedDoc]:
-        per_doc: dict[int, tuple[list[int], list[bytes], list[str]]] = defaultdict(lambda: ([], [], []))
-        with session_scope(self.factory) as session:
-            result = session.execute(
-                select(m.Chunk.document_id, m.Chunk.id, m.Chunk.embedding, m.Chunk.text)
-                .join(m.Document, m.Document.id == m.Chunk.document_id)
-                .where(m.Chunk.document_id.in_(doc_ids), m.Document.status == m.DocumentStatus.ready)
-                .order_by(m.Chunk.document_id, m.Chunk.ordinal)
-            )
-            for doc_id, chunk_id, blob, text in result:
-                ids, blobs, texts = per_doc[doc_id]
-                ids.append(chunk_id)
-                blobs.append(blob)
-                texts.append(text)
-        out: dict[int, _LoadedDoc] = {}
-        for doc_id, (ids, blobs, texts) in per_doc.items():
-            if any(len(b) != self.dim * 4 for b in blobs):
-                logger.warning(
-                    "document skipped: stored vectors do not match the model (dim %s); run `shiori reindex "
-                    "--reembed` document=%s",
-                    self.dim,
-                    doc_id,
-                )
-                continue
-            vecs = np.frombuffer(b"".join(blobs), dtype="<f4").reshape(len(ids), self.dim)
-            # Tokenising is the costly part of a sync; it runs here, before the index lock is taken.
-            terms = [self.analyzer.tokenize(t) for t in texts] if self.analyzer is not None else []
-            out[doc_id] = _LoadedDoc(np.asarray(ids, dtype=np.int64), vecs, terms)
-        return out
 
     def clear(self) -> None:
         with self._lock:
@@ -297,8 +278,8 @@ class IndexRegistry:
                 logger.warning("index snapshot ignored path=%s reason=%s", path, exc)
                 continue
             if ci is not None:
-                if ci.keyword is not None:
-                    ci.keyword.k1, ci.keyword.b = self.bm25_k1, self.bm25_b  # settings win over the file
+                for index in (ci.keyword or {}).values():
+                    index.k1, index.b = self.bm25_k1, self.bm25_b  # settings win over the file
                 with self._lock:
                     self._collections[coll_id] = ci
                 loaded += 1
@@ -316,17 +297,7 @@ class IndexRegistry:
                 for doc_id, ids in ci.doc_chunks.items()
                 if len(ids)
             }
-        actual: dict[int, tuple[int, int, int]] = {}
-        doc_ids = sorted(expected)
-        with session_scope(self.factory) as session:
-            for start in range(0, len(doc_ids), 500):
-                rows = session.execute(
-                    select(m.Chunk.document_id, func.count(), func.min(m.Chunk.id), func.max(m.Chunk.id))
-                    .join(m.Document, m.Document.id == m.Chunk.document_id)
-                    .where(m.Chunk.document_id.in_(doc_ids[start : start + 500]))
-                    .group_by(m.Chunk.document_id)
-                )
-                actual.update({d: (n, lo, hi) for d, n, lo, hi in rows})
+        actual = chunk_id_ranges(self.factory, sorted(expected))
         stale = [d for d, (_, n, lo, hi) in expected.items() if actual.get(d) != (n, lo, hi)]
         for doc_id in stale:
             self.remove_document(doc_id)

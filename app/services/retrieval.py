@@ -17,7 +17,7 @@ import numpy as np
 
 from app.core.embedding import Embedder
 from app.core.errors import InvalidInput
-from app.core.fusion import fuse
+from app.core.fusion import fuse, signal_weights
 from app.core.rerank import Reranker, create_reranker
 from app.core.rerank.mmr import mmr_order
 from app.core.settings import SearchSettings, Settings
@@ -146,9 +146,10 @@ class Retriever:
         allowed: np.ndarray | None,
         timings: dict[str, float],
     ) -> _Candidates:
-        registry = self.registry
-        n = max(want, self.settings.candidates) if mode == "hybrid" else want
+        registry, cfg = self.registry, self.settings
+        n = max(want, cfg.candidates) if mode == "hybrid" else want
         qvec = None
+        d_ids, d_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
         if mode != "keyword":
             t = time.perf_counter()
             qvec = self.embedder.embed_query(query)
@@ -158,31 +159,42 @@ class Retriever:
             timings["dense_ms"] = _ms(t)
             if mode == "dense":
                 return _Candidates(d_ids, d_scores, dense=d_scores)
-        t = time.perf_counter()
-        terms = registry.query_terms(query)
-        k_ids, k_scores = registry.keyword_search(coll_id, terms, n, allowed=allowed)
-        timings["keyword_ms"] = _ms(t)
-        if mode == "keyword" or qvec is None:
-            return _Candidates(k_ids, k_scores, keyword=k_scores)
 
-        # Hybrid: every candidate gets its exact score from both retrievers, then the scores are fused.
+        # Keyword and hybrid: every candidate gets its exact score in every signal, then they are fused.
         t = time.perf_counter()
-        pool = np.union1d(d_ids, k_ids)
-        dense = _scores_for(pool, d_ids, d_scores)
-        keyword = _scores_for(pool, k_ids, k_scores)
-        missing_d, missing_k = ~np.isin(pool, d_ids), ~np.isin(pool, k_ids)
-        if missing_d.any():
-            dense[missing_d] = registry.dense_scores(coll_id, qvec, pool[missing_d])
-        if missing_k.any():
-            keyword[missing_k] = registry.keyword_scores(coll_id, terms, pool[missing_k])
-        cfg = self.settings
-        fused = fuse(dense, keyword, method=cfg.fusion, keyword_weight=cfg.keyword_weight, rrf_k=cfg.rrf_k)
+        hits = registry.keyword_search(
+            coll_id, registry.query_terms(query), max(want, cfg.candidates), allowed=allowed, also=d_ids
+        )
+        timings["keyword_ms"] = _ms(t)
+        t = time.perf_counter()
+        fields = list(hits.scores.values())
+        keyword = np.sum(fields, axis=0) if fields else np.zeros(len(hits.ids))
+        if qvec is None:
+            weights = signal_weights(len(fields), cfg.keyword_weight, dense=False)
+            fused = fuse(fields, weights, method=cfg.fusion, rrf_k=cfg.rrf_k)
+            keep = np.isin(hits.ids, hits.found)  # in keyword mode the pool is what BM25 found
+            timings["fuse_ms"] = _ms(t)
+            return _Candidates(hits.ids[keep], fused[keep], keyword=keyword[keep])
+        dense = np.zeros(len(hits.ids), np.float64)
+        in_dense = np.isin(hits.ids, d_ids)
+        dense[in_dense] = _lookup(d_ids, d_scores, hits.ids[in_dense])
+        if (~in_dense).any():
+            dense[~in_dense] = registry.dense_scores(coll_id, qvec, hits.ids[~in_dense])
+        weights = signal_weights(len(fields), cfg.keyword_weight, dense=True)
+        fused = fuse([dense, *fields], weights, method=cfg.fusion, rrf_k=cfg.rrf_k)
+        in_keyword = np.isin(hits.ids, hits.found)
         found_by = [
-            "dense+keyword" if not md and not mk else "dense" if not md else "keyword"
-            for md, mk in zip(missing_d, missing_k, strict=True)
+            "dense+keyword" if d and k else "dense" if d else "keyword"
+            for d, k in zip(in_dense, in_keyword, strict=True)
         ]
         timings["fuse_ms"] = _ms(t)
-        return _Candidates(pool, fused, dense=dense, keyword=keyword, found_by=found_by)
+        return _Candidates(hits.ids, fused, dense=dense, keyword=keyword, found_by=found_by)
+
+
+def _lookup(ids: np.ndarray, scores: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Scores of ``wanted`` (all present in ``ids``)."""
+    order = np.argsort(ids)
+    return np.asarray(scores[order[np.searchsorted(ids, wanted, sorter=order)]], np.float64)
 
 
 def create_retriever(
@@ -197,13 +209,6 @@ def create_retriever(
         reranker=create_reranker(settings.rerank),
         rerank_top_n=settings.rerank.top_n,
     )
-
-
-def _scores_for(pool: np.ndarray, ids: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(pool), np.float64)
-    if len(ids):
-        out[np.searchsorted(pool, ids)] = scores  # pool is sorted and holds every id
-    return out
 
 
 def _annotate(p: Passage, c: _Candidates, j: int, mode: SearchMode) -> Passage:

@@ -99,4 +99,5 @@ class SentenceTransformerEmbedder:
         return self._encode([self.query_prefix + text])[0]
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer(text, add_special_tokens=False)["input_ids"])
+        # verbose=False: counting a long text is fine, it is not fed to the model as is.
+        return len(self.model.tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])

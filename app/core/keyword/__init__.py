@@ -15,13 +15,15 @@ if TYPE_CHECKING:
 
 
 class Analyzer(Protocol):
+    fields: tuple[str, ...]  # names of the term fields `analyze` returns, each its own BM25 index
+
     @property
     def analyzer_id(self) -> str:
         """Identifies the tokenisation (terms from different analyzers must never share an index)."""
         ...
 
-    def tokenize(self, text: str) -> list[str]:
-        """Index terms of ``text``; the same function serves passages and queries."""
+    def analyze(self, text: str) -> dict[str, list[str]]:
+        """Index terms of ``text`` per field; the same function serves passages and queries."""
         ...
 
 

@@ -1,12 +1,16 @@
-"""Text → BM25 terms, for Japanese, English and text that mixes them.
+"""Text → BM25 terms in two fields, for Japanese, English and text that mixes them.
 
-Japanese runs go through MeCab (fugashi + UniDic-lite, which ships its dictionary): each content
-morpheme becomes its dictionary form (行った/行きました → 行く), particles, auxiliaries and symbols are
-dropped. Morphology alone misses compounds the dictionary splits differently in question and passage
-(東京スカイツリー vs スカイツリー), so every run of Japanese characters also yields its character
-bigrams, in their own namespace; the two views together beat either one on JSQuAD (see README).
-Latin-script words are lower-cased, stop words dropped and plural endings folded (a light "S" stemmer:
-on XQuAD it did as well as Porter2 without a dependency). NFKC first, so ｶﾀｶﾅ, ＡＢＣ and １２３ match.
+- ``word``: Japanese runs go through MeCab (fugashi + UniDic-lite, which ships its dictionary); each
+  content morpheme becomes its dictionary form (食べました/食べた → 食べる); particles, auxiliaries
+  and symbols are dropped. Latin-script words are lower-cased, stop words dropped and plural endings
+  folded (a light "S" stemmer: on XQuAD it did as well as Porter2, without a dependency).
+- ``char``: character bigrams of every Japanese run, plus the Latin words of the text. Morphology
+  alone misses compounds the dictionary cuts differently in question and passage (東京スカイツリー vs
+  スカイツリー); bigrams don't. Text without Japanese leaves this field empty: English words are
+  already unambiguous units, and English character bigrams only added noise (LIT-RAGBench, README).
+
+The fields are separate BM25 indexes, fused as two signals (see app/core/fusion.py), so each keeps its
+own length normalisation. NFKC first, so ｶﾀｶﾅ, ＡＢＣ and １２３ match their usual forms.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ _HAS_JA = re.compile(f"[{_JA_CHARS}]")
 _WORD = re.compile(r"[^\W_]+")
 # UniDic parts of speech that carry no content: particles, auxiliaries, symbols, blanks.
 _DROP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
-BIGRAM_PREFIX = "\u2082"  # "₂": keeps bigram terms apart from word terms of the same spelling
+FIELDS = ("word", "char")
 
 
 def normalize(text: str) -> str:
@@ -54,23 +58,23 @@ def char_bigrams(text: str) -> list[str]:
     out: list[str] = []
     for run in _JA_RUN.findall(text):
         if len(run) == 1:
-            out.append(BIGRAM_PREFIX + run)
-        out.extend(BIGRAM_PREFIX + run[i : i + 2] for i in range(len(run) - 1))
+            out.append(run)
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 
 class MecabAnalyzer:
     """The default analyzer (fugashi + UniDic-lite). Safe to share between threads."""
 
-    def __init__(self, *, bigrams: bool = True, words: bool = True) -> None:
-        self.bigrams = bigrams
-        self.words = words
+    fields: tuple[str, ...] = FIELDS
+
+    def __init__(self) -> None:
         # MeCab taggers must not be used by two threads at once: one per thread, made on first use.
         self._local = threading.local()
 
     @property
     def analyzer_id(self) -> str:
-        return f"mecab-unidic-lite/v1/{'w' if self.words else ''}{'b' if self.bigrams else ''}"
+        return "mecab-unidic-lite/v1"
 
     def _tagger(self) -> Any:
         tagger = getattr(self._local, "tagger", None)
@@ -80,27 +84,22 @@ class MecabAnalyzer:
             tagger = self._local.tagger = fugashi.Tagger()
         return tagger
 
-    def tokenize(self, text: str) -> list[str]:
+    def analyze(self, text: str) -> dict[str, list[str]]:
         text = normalize(text)
         if not _HAS_JA.search(text):
-            return latin_terms(text)
-        terms: list[str] = []
-        if self.words:
-            for word in self._tagger()(text):
-                feature = word.feature
-                if feature.pos1 in _DROP_POS:
-                    continue
-                surface = word.surface
-                if surface.isascii():
-                    terms.extend(latin_terms(surface))
-                elif _HAS_JA.search(surface):
-                    # orthBase is the dictionary form in its usual spelling (unidic-lite's `lemma`
-                    # is often katakana, merging homophones); unknown words have none.
-                    terms.append((feature.orthBase or surface).lower())
-                else:
-                    terms.extend(_WORD.findall(surface))
-        else:
-            terms.extend(latin_terms(_JA_RUN.sub(" ", text)))
-        if self.bigrams:
-            terms.extend(char_bigrams(text))
-        return terms
+            return {"word": latin_terms(text), "char": []}
+        words: list[str] = []
+        for word in self._tagger()(text):
+            feature = word.feature
+            if feature.pos1 in _DROP_POS:
+                continue
+            surface = word.surface
+            if surface.isascii():
+                words.extend(latin_terms(surface))
+            elif _HAS_JA.search(surface):
+                # orthBase is the dictionary form in its usual spelling (unidic-lite's `lemma` is
+                # often katakana, which merges homophones); unknown words have none.
+                words.append((feature.orthBase or surface).lower())
+            else:
+                words.extend(_WORD.findall(surface))
+        return {"word": words, "char": char_bigrams(text) + latin_terms(_JA_RUN.sub(" ", text))}

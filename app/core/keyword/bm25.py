@@ -16,6 +16,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -38,6 +39,11 @@ class _Segment:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def id_order(self) -> np.ndarray:
+        """Rows sorted by chunk id, for looking rows up by id (a segment's ids never change)."""
+        return np.argsort(self.ids)
 
     def postings(self, term_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, tfs, which query term) of the given terms, concatenated."""
@@ -190,43 +196,24 @@ class BM25Index:
         norm = self.k1 * (1.0 - self.b + self.b * seg.lengths[rows] / avg)
         return np.bincount(rows, weights=idf[which] * tf * (self.k1 + 1.0) / (tf + norm), minlength=seg.size)
 
+    def query(self, tokens: Sequence[str]) -> ScoredQuery:
+        """Scores of every row for ``tokens``, computed once (one pass over the terms' postings).
+        Use the result before the index changes again (the registry holds its lock meanwhile)."""
+        term_ids, idf = self._term_weights(tokens)
+        if not len(term_ids):
+            return ScoredQuery([])
+        return ScoredQuery([(seg, self._segment_scores(seg, term_ids, idf)) for seg in self._segments])
+
     def search(
         self, tokens: Sequence[str], k: int, *, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Best ``k`` (ids, scores) with a positive score, best first (ties by id); with ``allowed``,
         only those ids are candidates."""
-        term_ids, idf = self._term_weights(tokens)
-        if not len(term_ids) or k <= 0:
-            return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        all_ids, all_scores = [], []
-        for seg in self._segments:
-            scores = self._segment_scores(seg, term_ids, idf)
-            hit = np.flatnonzero((scores > 0) & seg.alive)
-            if allowed is not None:
-                hit = hit[np.isin(seg.ids[hit], allowed)]
-            if len(hit) > k:
-                hit = hit[np.argpartition(-scores[hit], k - 1)[:k]]
-            all_ids.append(seg.ids[hit])
-            all_scores.append(scores[hit])
-        ids, scores = np.concatenate(all_ids), np.concatenate(all_scores)
-        order = np.lexsort((ids, -scores))[:k]
-        return ids[order], scores[order].astype(np.float32)
+        return self.query(tokens).top(k, allowed=allowed)
 
     def score(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
         """Exact scores of the given ids (0 for ids not in the index), in the order given."""
-        ids = np.asarray(ids, np.int64)
-        out = np.zeros(len(ids), np.float32)
-        term_ids, idf = self._term_weights(tokens)
-        if not len(term_ids) or not len(ids):
-            return out
-        for seg in self._segments:
-            sorter = np.argsort(seg.ids)
-            pos = np.minimum(np.searchsorted(seg.ids, ids, sorter=sorter), seg.size - 1)
-            rows = sorter[pos]
-            found = (seg.ids[rows] == ids) & seg.alive[rows]
-            if found.any():
-                out[found] = self._segment_scores(seg, term_ids, idf)[rows[found]]
-        return out
+        return self.query(tokens).lookup(ids)
 
     # ---- snapshots -----------------------------------------------------------------------------
     def frozen_copy(self) -> BM25Index:
@@ -281,6 +268,41 @@ class BM25Index:
             index._n = seg.size
             index._total_len = int(seg.lengths.sum())
         return index
+
+
+class ScoredQuery:
+    """One query's BM25 score for every row of the index, segment by segment."""
+
+    def __init__(self, scored: list[tuple[_Segment, np.ndarray]]) -> None:
+        self._scored = scored
+
+    def top(self, k: int, *, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        if k <= 0 or not self._scored:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        all_ids, all_scores = [], []
+        for seg, scores in self._scored:
+            hit = np.flatnonzero((scores > 0) & seg.alive)
+            if allowed is not None:
+                hit = hit[np.isin(seg.ids[hit], allowed)]
+            if len(hit) > k:
+                hit = hit[np.argpartition(-scores[hit], k - 1)[:k]]
+            all_ids.append(seg.ids[hit])
+            all_scores.append(scores[hit])
+        ids, scores = np.concatenate(all_ids), np.concatenate(all_scores)
+        order = np.lexsort((ids, -scores))[:k]
+        return ids[order], scores[order].astype(np.float32)
+
+    def lookup(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, np.int64)
+        out = np.zeros(len(ids), np.float32)
+        for seg, scores in self._scored:
+            if not len(ids) or not seg.size:
+                continue
+            sorter = seg.id_order
+            rows = sorter[np.minimum(np.searchsorted(seg.ids, ids, sorter=sorter), seg.size - 1)]
+            found = (seg.ids[rows] == ids) & seg.alive[rows]
+            out[found] = scores[rows[found]]
+        return out
 
 
 def _empty_segment() -> _Segment:

@@ -8,9 +8,11 @@ _TERM = re.compile(r"[a-z0-9]+|[^\W\da-z_]", re.IGNORECASE)
 
 
 class FakeAnalyzer:
+    fields: tuple[str, ...] = ("word",)
+
     @property
     def analyzer_id(self) -> str:
         return "fake-v1"
 
-    def tokenize(self, text: str) -> list[str]:
-        return [t.lower() for t in _TERM.findall(text)]
+    def analyze(self, text: str) -> dict[str, list[str]]:
+        return {"word": [t.lower() for t in _TERM.findall(text)]}

@@ -1,0 +1,147 @@
+"""`shiori eval DATASET`: retrieval (and answer) quality on a QA set, as a Markdown table and JSON.
+
+Kept apart from cli.py, which only registers it. Heavy imports happen inside the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.core.errors import ShioriError
+from app.core.settings import Settings
+
+if TYPE_CHECKING:
+    from app.services.retrieval import SearchMode
+
+MODES: tuple[SearchMode, ...] = ("dense", "keyword", "hybrid")
+
+
+def add_eval_parser(sub: Any) -> None:
+    s = sub.add_parser(
+        "eval",
+        help="measure retrieval (and answer) quality on a QA set",
+        description="Ingests the set's passages (and --docs) into a throwaway database, searches every "
+        "question and reports R@1/5/10, MRR@10 and nDCG@10 per retriever; with --answers also EM, F1, "
+        "citation precision and abstention accuracy. Formats: SQuAD JSON (JSQuAD, XQuAD, your own), "
+        "LIT-RAGBench JSONL, or JSONL lines {question, answers, gold_documents, context} (see README).",
+    )
+    s.add_argument("dataset", type=Path)
+    s.add_argument("--format", choices=["squad", "litrag", "simple"], help="default: detected")
+    s.add_argument("--docs", nargs="+", default=[], help="files or folders your questions are about")
+    s.add_argument(
+        "-c",
+        "--collection",
+        help="use this existing collection of your database instead (nothing is ingested; gold "
+        "documents are matched by file name)",
+    )
+    s.add_argument("--mode", choices=[*MODES, "all"], default="all", help="retrievers to score (default all)")
+    s.add_argument("--answers", action="store_true", help="also answer every question and score answers")
+    s.add_argument("--limit", type=int, default=0, help="a random sample of N questions (seed 0); 0 = all")
+    s.add_argument("--json", dest="json_out", help="write the JSON report to this file ('-': stdout)")
+    s.add_argument("--markdown", type=Path, help="write the Markdown table to this file too")
+    s.add_argument("--keep", type=Path, help="keep the throwaway data folder at this path")
+    s.set_defaults(fn=cmd_eval)
+
+
+def _progress(items: Any, desc: str, total: int) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, total=total, unit="q", file=sys.stderr)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from app.cli import _expand
+    from app.services.container import build_container
+    from app.services.eval_data import load_dataset
+    from app.services.eval_runner import (
+        Corpus,
+        corpus_size,
+        evaluate_answers,
+        evaluate_retrieval,
+        file_docs,
+        ingest,
+        throwaway_settings,
+    )
+    from app.services.evaluation import answering_available, markdown_report, resolve_answer_fn
+
+    dataset = load_dataset(args.dataset, args.format)
+    questions = dataset.questions
+    if args.limit and args.limit < len(questions):
+        questions = random.Random(0).sample(questions, args.limit)
+    if args.answers and not answering_available():
+        raise ShioriError(
+            "--answers needs the answering service, which this build of Shiori does not have "
+            "(app.services.answering.make_eval_answer_fn). Run without --answers for retrieval only.",
+            code="answering_unavailable",
+        )
+    if args.collection and dataset.passages:
+        raise ShioriError(
+            "This dataset brings its own passages; evaluate it without --collection.", code="invalid_input"
+        )
+    files = _expand(args.docs)
+
+    tmp = None
+    if args.collection:
+        container = build_container(settings)
+        corpus = Corpus(args.collection, {}, file_docs(container, args.collection))
+    else:
+        data_dir = args.keep or Path(tmp := tempfile.mkdtemp(prefix="shiori-eval-"))
+        container = build_container(throwaway_settings(settings, data_dir))
+        corpus = ingest(container, "eval", dataset, files, lambda n: _drain(container, n))
+    try:
+        assert container.registry is not None and container.retriever is not None
+        container.registry.sync()
+        n_docs, n_chunks = corpus_size(container, corpus.collection)
+        modes: list[SearchMode] = list(MODES) if args.mode == "all" else [args.mode]
+        if not container.registry.has_keyword:
+            modes = [m for m in modes if m == "dense"]
+        report: dict[str, Any] = {
+            "dataset": dataset.name,
+            "format": dataset.format,
+            "documents": n_docs,
+            "chunks": n_chunks,
+            "questions": len(questions),
+            "with_gold": sum(1 for q in questions if corpus.gold(q)),
+            "search": container.settings.search.model_dump(),
+            "retrieval": {
+                mode: evaluate_retrieval(container.retriever, corpus, questions, mode, progress=_progress)
+                for mode in modes
+            },
+        }
+        if args.answers:
+            answer_fn = resolve_answer_fn(container)
+            assert answer_fn is not None
+            report["answers"] = evaluate_answers(answer_fn, container, corpus, questions, progress=_progress)
+    finally:
+        container.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    table = markdown_report(report)
+    sys.stdout.write(table)  # this module is not cli.py, so ruff's T201 (no print) applies here
+    if args.markdown:
+        args.markdown.write_text(table, encoding="utf-8")
+    if args.json_out == "-":
+        sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    elif args.json_out:
+        Path(args.json_out).write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+def _drain(container: Any, total: int) -> None:
+    """Ingest everything queued, in this process, with a progress bar."""
+    from tqdm import tqdm
+
+    from ingestion.worker import Worker
+
+    worker = Worker(container.settings, container.factory, container.embedder)
+    with tqdm(total=total, desc="ingesting", unit="doc", file=sys.stderr) as bar:
+        while worker.run_once():
+            bar.update(1)

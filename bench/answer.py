@@ -1,0 +1,202 @@
+"""Answering speed and the TTFT levers, against raw llama-cpp-python on the identical prompt.
+
+For each seed-corpus question: the service streams an answer (default settings, llama.cpp's prefix
+cache warm with the system prompt, as in a running server); then the cache is cleared and the same
+rendered prompt goes straight to llama-cpp-python. Reports TTFT and decode tokens/s of both, the ratio,
+the time to the `sources` event, and TTFT + answer correctness for each lever setting. Prints JSON.
+
+    python bench/answer.py [--levers] [--questions N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import REPO, SHARED, add_texts, build_container, drain, make_settings
+
+from app.core.generation.llama_cpp import LlamaCppGenerator
+from app.services.answering import AskRequest
+
+# (question, a string the right answer contains) — facts stated in the seed documents.
+QUESTIONS = [
+    ("Transformerは何年に提案されましたか？", "2017"),
+    ("In what year was the Transformer architecture introduced?", "2017"),
+    ("GPT-3のパラメータ数はいくつですか？", "1750"),
+    ("Transformerを提案した論文のタイトルは何ですか？", "Attention"),
+    ("What does BERT stand for?", "Bidirectional"),
+    ("大規模言語モデルの事前学習では何を予測するように学習しますか？", "トークン"),
+]
+
+
+def service_run(container: Any, question: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    sources_ms = None
+    answer = ""
+    done: dict[str, Any] = {}
+    assert container.answers is not None
+    for ev in container.answers.stream(AskRequest(question)):
+        if ev.name == "sources" and sources_ms is None:
+            sources_ms = (time.perf_counter() - t0) * 1000
+        elif ev.name == "token":
+            answer += ev.data["text"]
+        elif ev.name == "done":
+            done = ev.data
+    return {"answer": answer, "sources_ms": sources_ms, **done}
+
+
+def raw_run(gen: LlamaCppGenerator, container: Any, question: str) -> dict[str, Any]:
+    """The identical prompt the service would build, straight into llama-cpp-python, cold cache."""
+    assert container.answers is not None
+    svc = container.answers
+    result = svc.retriever.search(question, "default", container.settings.answer.k)
+    from app.core.prompting import build_messages, detect_language, pack_sources
+
+    lang = detect_language(question)
+    packed = pack_sources(
+        question,
+        result.passages,
+        gen.count_tokens,
+        budget=container.settings.answer.context_tokens,
+        lang=lang,
+    )
+    prompt = gen.render(build_messages(question, packed.sources, lang))
+    llm = gen._ensure()
+    llm.reset()
+    t0 = time.perf_counter()
+    first = None
+    text = ""
+    for chunk in llm.create_completion(
+        prompt=prompt,
+        max_tokens=container.settings.generator.max_tokens,
+        temperature=0.0,
+        repeat_penalty=container.settings.generator.repeat_penalty,
+        stop=["<|im_end|>", "<|endoftext|>"],
+        stream=True,
+    ):
+        if first is None:
+            first = time.perf_counter() - t0
+        text += chunk["choices"][0]["text"]
+    total = time.perf_counter() - t0
+    tokens = gen.count_tokens(text)
+    prompt_tokens = len(llm.tokenize(prompt.encode(), add_bos=False, special=True))
+    return {
+        "ttft_ms": (first or total) * 1000,
+        "tokens": tokens,
+        "tokens_per_s": (tokens - 1) / (total - (first or 0)) if tokens > 1 else None,
+        "prompt_tokens": prompt_tokens,
+        "answer": text,
+    }
+
+
+def med(xs: list[float | None]) -> float | None:
+    vals = [x for x in xs if x is not None]
+    return round(statistics.median(vals), 1) if vals else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--questions", type=int, default=len(QUESTIONS))
+    ap.add_argument("--levers", action="store_true", help="also measure TTFT/quality per lever setting")
+    args = ap.parse_args()
+    questions = QUESTIONS[: args.questions]
+    gguf = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    gen = LlamaCppGenerator(gguf)
+    gen.warm_up()
+    settings = make_settings(Path(tempfile.mkdtemp(prefix="shiori-bench-")), answer={"abstain_below": -1.0})
+    settings.generator.gguf_path = gguf
+    container = build_container(settings, generator=gen, with_generator=True)
+    add_texts(
+        container,
+        "default",
+        [(p.name, p.read_bytes()) for p in sorted((SHARED / "corpus/seeds").glob("*.txt"))],
+    )
+    drain(container)
+    assert container.registry is not None
+    container.registry.sync()
+    service_run(container, questions[0][0])  # warm-up: loads the system prompt into the prefix cache
+
+    rows = []
+    for q, expected in questions:
+        svc = service_run(container, q)
+        raw = raw_run(gen, container, q)
+        rows.append({"question": q, "service": svc, "raw": raw, "correct": expected in svc["answer"]})
+    report: dict[str, Any] = {
+        "questions": len(rows),
+        "service_ttft_ms_median": med([r["service"]["ttft_ms"] for r in rows]),
+        "raw_ttft_ms_median": med([r["raw"]["ttft_ms"] for r in rows]),
+        "service_tokens_per_s_median": med([r["service"]["tokens_per_s"] for r in rows]),
+        "raw_tokens_per_s_median": med([r["raw"]["tokens_per_s"] for r in rows]),
+        "sources_event_ms_median": med([r["service"]["sources_ms"] for r in rows]),
+        "retrieval_ms_median": med([r["service"]["retrieval_ms"] for r in rows]),
+        "prompt_tokens_median": med([r["raw"]["prompt_tokens"] for r in rows]),
+        "correct": sum(r["correct"] for r in rows),
+    }
+    svc_tps, raw_tps = report["service_tokens_per_s_median"], report["raw_tokens_per_s_median"]
+    report["tokens_per_s_ratio"] = round(svc_tps / raw_tps, 3) if svc_tps and raw_tps else None
+    report["ttft_vs_raw_prefill_ratio"] = (
+        round(report["service_ttft_ms_median"] / report["raw_ttft_ms_median"], 3)
+        if report["service_ttft_ms_median"] and report["raw_ttft_ms_median"]
+        else None
+    )
+    report["per_question"] = [
+        {
+            "q": r["question"],
+            "correct": r["correct"],
+            "svc_ttft_ms": round(r["service"]["ttft_ms"] or 0),
+            "raw_ttft_ms": round(r["raw"]["ttft_ms"]),
+            "svc_tps": r["service"]["tokens_per_s"],
+            "raw_tps": round(r["raw"]["tokens_per_s"] or 0, 2),
+            "answer": r["service"]["answer"][:160],
+        }
+        for r in rows
+    ]
+    if args.levers:
+        report["levers"] = levers(container, gen, questions)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    container.close()
+
+
+def levers(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """TTFT and correctness with each lever moved away from the default, one at a time."""
+    cfg = container.settings.answer
+    default = (cfg.context_tokens, cfg.select_sentences, True)
+    settings = [
+        default,
+        (default[0], False, True),  # no sentence selection: whole passages
+        (default[0], default[1], False),  # no prefix cache: every prompt evaluated from scratch
+        (500, default[1], True),
+        (1500, default[1], True),
+        (1500, False, False),  # no lever at all
+    ]
+    out = []
+    for budget, select, cache in settings:
+        cfg.context_tokens, cfg.select_sentences = budget, select
+        ttfts: list[float | None] = []
+        correct = 0
+        for q, expected in questions:
+            if not cache:
+                gen._ensure().reset()
+            r = service_run(container, q)
+            ttfts.append(r["ttft_ms"])
+            correct += expected in r["answer"]
+        out.append(
+            {
+                "context_tokens": budget,
+                "select_sentences": select,
+                "prefix_cache": cache,
+                "ttft_ms_median": med(ttfts),
+                "correct": f"{correct}/{len(questions)}",
+            }
+        )
+    cfg.context_tokens, cfg.select_sentences = default[0], default[1]
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""`shiori eval` end to end with the fake embedder: ingest a throwaway copy, score retrievers and answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app import cli
+from app.db.session import make_engine
+
+pytestmark = pytest.mark.unit
+
+PASSAGES = {
+    "東京タワー": "東京タワーは1958年に完成した電波塔で、高さは333メートルである。",
+    "富士山": "富士山は静岡県と山梨県にまたがる活火山で、標高は3776メートルである。",
+    "琵琶湖": "琵琶湖は滋賀県にある日本最大の湖で、面積は約670平方キロメートルである。",
+}
+QUESTIONS = [
+    ("東京タワーの高さは何メートルか", "東京タワー", "333メートル"),
+    ("富士山の標高はいくつか", "富士山", "3776メートル"),
+    ("日本最大の湖はどこにあるか", "琵琶湖", "滋賀県"),
+]
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SHIORI_PATHS__DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SHIORI_EMBEDDING__BACKEND", "fake")
+    monkeypatch.delenv("SHIORI_DB__URL", raising=False)
+    data = {
+        "data": [
+            {
+                "title": title,
+                "paragraphs": [
+                    {
+                        "context": f"{title} [SEP] {text}",
+                        "qas": [
+                            {"id": f"{title}-{i}", "question": q, "answers": [{"text": a}]}
+                            for i, (q, t, a) in enumerate(QUESTIONS)
+                            if t == title
+                        ],
+                    }
+                ],
+            }
+            for title, text in PASSAGES.items()
+        ]
+    }
+    path = tmp_path / "set.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_eval_reports_every_retriever_as_json_and_markdown(
+    env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.json"
+    md = tmp_path / "report.md"
+    assert cli.main(["eval", str(env), "--json", str(out), "--markdown", str(md)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["format"] == "squad" and report["documents"] == 3 and report["questions"] == 3
+    assert set(report["retrieval"]) == {"dense", "keyword", "hybrid"}
+    for metrics in report["retrieval"].values():
+        assert metrics["questions"] == 3 and 0 <= metrics["R@1"] <= metrics["R@5"] <= 1
+    assert report["retrieval"]["keyword"]["R@1"] == 1.0  # the questions share words with their passage
+    table = capsys.readouterr().out
+    assert "| hybrid |" in table and md.read_text(encoding="utf-8") == table
+    # The throwaway database is gone and the user's was never touched.
+    assert not (tmp_path / "data" / "shiori.db").exists() or _no_eval_collection(
+        tmp_path / "data" / "shiori.db"
+    )
+
+
+def _no_eval_collection(db: Path) -> bool:
+    with make_engine(f"sqlite:///{db}").connect() as conn:
+        return conn.exec_driver_sql("select count(*) from collections where name = 'eval'").scalar() == 0
+
+
+def test_answers_without_the_answering_hook_is_a_clear_error(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("app.services.evaluation.answering_available", lambda: False)
+    assert cli.main(["eval", str(env), "--answers"]) == 2
+    assert "--answers needs the answering service" in capsys.readouterr().err
+
+
+def test_answers_are_scored_through_the_hook(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def make_eval_answer_fn(container: Any) -> Any:
+        def answer(question: str, collection: str) -> tuple[str, bool, list[int]]:
+            calls.append((question, collection))
+            hits = container.retriever.search(question, collection, 1).passages
+            if "富士山" in question:
+                return "", True, []  # abstains on one answerable question
+            reference = next(a for q, _, a in QUESTIONS if q == question)
+            return f"答えは{reference}です。", False, [hits[0].chunk_id]
+
+        return answer
+
+    import app.services.answering as answering
+
+    monkeypatch.setattr(answering, "make_eval_answer_fn", make_eval_answer_fn, raising=False)
+    out = tmp_path / "r.json"
+    assert cli.main(["eval", str(env), "--mode", "hybrid", "--answers", "--json", str(out)]) == 0
+    answers = json.loads(out.read_text(encoding="utf-8"))["answers"]
+    assert len(calls) == 3 and {c for _, c in calls} == {"eval"}
+    assert answers["contains_answer"] == pytest.approx(2 / 3, abs=1e-3)
+    assert answers["EM"] == 0.0 and 0 < answers["F1"] < 1
+    assert answers["answered_when_answerable"] == pytest.approx(2 / 3, abs=1e-3)
+    assert answers["citation_precision"] == 1.0
+
+
+def test_simple_jsonl_with_your_own_documents(tmp_path: Path, env: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "tower.txt").write_text(PASSAGES["東京タワー"], encoding="utf-8")
+    (docs / "lake.txt").write_text(PASSAGES["琵琶湖"], encoding="utf-8")
+    qs = tmp_path / "mine.jsonl"
+    qs.write_text(
+        "\n".join(
+            json.dumps({"question": q, "answer": a, "gold_document": d}, ensure_ascii=False)
+            for q, a, d in [
+                ("東京タワーの高さ", "333メートル", "tower.txt"),
+                ("琵琶湖の面積", "670", "lake.txt"),
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "r.json"
+    assert cli.main(["eval", str(qs), "--docs", str(docs), "--mode", "keyword", "--json", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["format"] == "simple" and report["with_gold"] == 2
+    assert report["retrieval"]["keyword"]["R@1"] == 1.0

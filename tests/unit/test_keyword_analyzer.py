@@ -1,0 +1,70 @@
+"""The BM25 analyzer: Japanese dictionary forms without particles, character bigrams, English, mixed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from app.core.keyword import create_analyzer
+from app.core.keyword.analyzer import MecabAnalyzer, fold_english
+from app.core.keyword.fake import FakeAnalyzer
+from app.core.settings import KeywordSettings
+
+pytestmark = pytest.mark.unit
+
+
+def test_japanese_content_words_in_dictionary_form() -> None:
+    words = MecabAnalyzer().analyze("昨日、東京で寿司を食べました。大阪でも食べた。")["word"]
+    assert words.count("食べる") == 2  # 食べました / 食べた → 食べる
+    assert {"東京", "大阪", "寿司"} <= set(words)
+    assert not {"で", "を", "も", "ます", "た", "、", "。"} & set(words)  # particles, auxiliaries, symbols
+
+
+def test_character_bigrams_catch_compounds_the_dictionary_cuts_differently() -> None:
+    a = MecabAnalyzer()
+    q, p = a.analyze("スカイツリーの高さ"), a.analyze("東京スカイツリーは高い")
+    assert "ツリ" in set(q["char"]) & set(p["char"])
+    assert all(len(t) == 2 for t in q["char"])
+    assert a.analyze("梅")["char"] == ["梅"]  # a one-character run stays a unigram
+
+
+def test_english_and_mixed_text() -> None:
+    a = MecabAnalyzer()
+    english = a.analyze("The Queries of the Cars were running")
+    assert english == {"word": ["query", "car", "running"], "char": []}  # no character view for English
+    mixed = a.analyze("GPT-4は2023年にOpenAIが公開したModelsです")
+    assert {"gpt", "4", "2023", "openai", "model", "公開"} <= set(mixed["word"])
+    assert {"gpt", "2023", "openai", "公開"} <= set(mixed["char"])  # Latin words are units in both views
+    assert a.analyze("ＡＢＣ") == a.analyze("abc")  # NFKC: full-width letters match
+    assert a.analyze("") == {"word": [], "char": []} and a.analyze("。、！")["word"] == []
+
+
+def test_plural_folding_is_conservative() -> None:
+    words = ("cats", "queries", "glass", "status", "is", "bus")
+    assert [fold_english(w) for w in words] == ["cat", "query", "glass", "status", "is", "bus"]
+
+
+def test_threads_get_their_own_tagger() -> None:
+    a = MecabAnalyzer()
+    text = "東京タワーの高さは333メートルです"
+    expected = a.analyze(text)
+    results: list[dict[str, list[str]]] = []
+
+    def run() -> None:
+        for _ in range(50):
+            results.append(a.analyze(text))
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 200 and all(r == expected for r in results)
+
+
+def test_factory_and_fake() -> None:
+    assert isinstance(create_analyzer(KeywordSettings(analyzer="fake")), FakeAnalyzer)
+    mecab = create_analyzer(KeywordSettings())
+    assert isinstance(mecab, MecabAnalyzer) and mecab.fields == ("word", "char")
+    assert FakeAnalyzer().analyze("Red 東京") == {"word": ["red", "東", "京"]}
