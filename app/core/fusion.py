@@ -24,12 +24,20 @@ import numpy as np
 FusionMethod = Literal["zscore", "minmax", "rrf"]
 
 
-def _standardise(scores: np.ndarray, method: FusionMethod) -> np.ndarray:
+def _standardise(scores: np.ndarray, method: FusionMethod, seen: np.ndarray) -> np.ndarray:
+    """Scores on a common scale, computed over the ``seen`` entries; the others get the neutral value
+    (the mean for z-scores, the middle for min-max): no evidence either way."""
+    out = np.zeros_like(scores) if method == "zscore" else np.full_like(scores, 0.5)
+    if not seen.any():
+        return out
+    values = scores[seen]
     if method == "minmax":
-        lo, hi = float(scores.min()), float(scores.max())
-        return (scores - lo) / (hi - lo) if hi > lo else np.zeros_like(scores)
-    sd = float(scores.std())
-    return (scores - scores.mean()) / sd if sd > 0 else np.zeros_like(scores)
+        lo, hi = float(values.min()), float(values.max())
+        out[seen] = (values - lo) / (hi - lo) if hi > lo else 0.0
+        return out
+    sd = float(values.std())
+    out[seen] = (values - values.mean()) / sd if sd > 0 else 0.0
+    return out
 
 
 def ranks(scores: np.ndarray) -> np.ndarray:
@@ -48,22 +56,27 @@ def fuse(
     *,
     method: FusionMethod = "zscore",
     rrf_k: int = 60,
+    blind: Sequence[np.ndarray | None] | None = None,
 ) -> np.ndarray:
     """Fused score of each pool member (higher is better) from each signal's exact scores over the
-    pool. A signal that is constant over the pool (e.g. an empty field) adds nothing to the order."""
+    pool. A signal that is constant over the pool (e.g. an empty field) adds nothing to the order.
+    ``blind[i]`` marks pool members signal i cannot judge: they get its neutral value (z-score and
+    min-max; RRF ranks everything) and are left out of its mean and spread."""
     if len(signals) != len(weights):
         raise ValueError("one weight per signal")
     arrays = [np.asarray(s, np.float64) for s in signals]
     if not arrays or any(a.shape != arrays[0].shape for a in arrays):
         raise ValueError("every signal must cover the same pool")
     out = np.zeros(len(arrays[0]), np.float64)
-    for scores, w in zip(arrays, weights, strict=True):
+    masks = list(blind) if blind is not None else [None] * len(arrays)
+    for scores, w, mask in zip(arrays, weights, masks, strict=True):
         if not len(scores) or not w:
             continue
         if method == "rrf":
             out += w / (rrf_k + ranks(scores))
         else:
-            out += w * _standardise(scores, method)
+            seen = np.ones(len(scores), bool) if mask is None else ~np.asarray(mask, bool)
+            out += w * _standardise(scores, method, seen)
     return out
 
 

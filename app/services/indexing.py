@@ -56,6 +56,8 @@ class KeywordHits:
     ids: np.ndarray  # sorted candidate pool
     scores: dict[str, np.ndarray]  # field -> exact BM25 score of each pool id
     found: np.ndarray  # the pool ids some field ranked in its top k
+    # Pool ids written in the other script than the query (Japanese vs not): BM25 can't judge them.
+    other_script: np.ndarray | None = None
 
 
 class IndexRegistry:
@@ -128,7 +130,12 @@ class IndexRegistry:
             tops = [sq.top(k, allowed=allowed)[0] for sq in scored.values()]
             found = np.unique(np.concatenate(tops)) if tops else extra[:0]
             pool = np.union1d(found, extra)
-            return KeywordHits(pool, {f: sq.lookup(pool) for f, sq in scored.items()}, found)
+            other_script = None
+            script = self.analyzer.script_field if self.analyzer is not None else None
+            if script is not None:
+                query_is_script = bool(terms.get(script))
+                other_script = (ci.keyword[script].lengths_of(pool) > 0) != query_is_script
+            return KeywordHits(pool, {f: sq.lookup(pool) for f, sq in scored.items()}, found, other_script)
 
     def dense_scores(self, collection_id: int, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Exact cosine similarity of each id (-1, the worst, for ids no longer in the index)."""

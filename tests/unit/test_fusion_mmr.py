@@ -79,3 +79,17 @@ def test_reranker_factory_and_fake() -> None:
     assert scores[1] > scores[0]
     with pytest.raises(ValueError, match="model_path"):
         create_reranker(RerankSettings(backend="cross-encoder"))
+
+
+def test_blind_entries_get_the_neutral_value_and_leave_the_statistics_alone() -> None:
+    # Entry 2 is an English passage for a Japanese query: BM25 scored it 0 because it can't read it.
+    dense = np.array([0.80, 0.70, 0.86])
+    keyword = np.array([20.0, 10.0, 0.0])
+    blind = np.array([False, False, True])
+    plain = fuse([dense, keyword], [0.5, 0.5])
+    fair = fuse([dense, keyword], [0.5, 0.5], blind=[None, blind])
+    assert int(np.argmax(plain)) == 0  # the unreadable passage is punished for BM25's blindness
+    assert fair[2] > plain[2]  # its keyword part is neutral (0) instead of strongly negative
+    # The readable entries are standardised among themselves (two values: +1 and -1), the blind one is 0.
+    dense_part = 0.5 * (dense - dense.mean()) / dense.std()
+    assert (fair - dense_part).tolist() == pytest.approx([0.5, -0.5, 0.0])

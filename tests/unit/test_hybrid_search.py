@@ -204,3 +204,18 @@ def test_mmr_spreads_near_duplicates(factory: SessionFactory) -> None:
     assert mmr.passages[0].text == "red apples are sweet"  # the best stays first
     assert "red apples are sweet!" not in {p.text for p in mmr.passages}  # its near-copy makes room
     assert np.isfinite([p.score for p in mmr.passages]).all()
+
+
+def test_keyword_signals_abstain_across_scripts(factory: SessionFactory) -> None:
+    from app.core.keyword.analyzer import MecabAnalyzer
+
+    add_document(factory, ["著作権法の歴史と法律の署名について", "Copyright law was signed in 1998"])
+    reg = registry(factory, analyzer=MecabAnalyzer())
+    reg.sync()
+    cid = coll_id(factory)
+    hits = reg.keyword_search(cid, reg.query_terms("著作権法はいつ署名されたか"), 5, also=np.array([1, 2]))
+    assert hits.other_script is not None
+    by_text = dict(zip(hits.ids.tolist(), hits.other_script.tolist(), strict=True))
+    assert sorted(by_text.values()) == [False, True]  # the English passage is out of BM25's sight
+    english = reg.keyword_search(cid, reg.query_terms("copyright law"), 5, also=np.array([1, 2]))
+    assert english.other_script is not None and english.other_script.sum() == 1

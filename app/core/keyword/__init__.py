@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 
 class Analyzer(Protocol):
     fields: tuple[str, ...]  # names of the term fields `analyze` returns, each its own BM25 index
+    # A field that has terms exactly when the text is Japanese (None: the analyzer doesn't say). BM25
+    # can't match a Japanese query against an English passage or the reverse; the retriever uses
+    # this to treat keyword scores across that divide as "no evidence" rather than "a bad match".
+    script_field: str | None
 
     @property
     def analyzer_id(self) -> str:

@@ -67,6 +67,7 @@ class MecabAnalyzer:
     """The default analyzer (fugashi + UniDic-lite). Safe to share between threads."""
 
     fields: tuple[str, ...] = FIELDS
+    script_field: str | None = "char"  # empty exactly when the text has no Japanese
 
     def __init__(self) -> None:
         # MeCab taggers must not be used by two threads at once: one per thread, made on first use.

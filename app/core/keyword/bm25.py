@@ -211,6 +211,16 @@ class BM25Index:
         only those ids are candidates."""
         return self.query(tokens).top(k, allowed=allowed)
 
+    def lengths_of(self, ids: np.ndarray) -> np.ndarray:
+        """Terms per row of the given ids (0 for ids not in the index)."""
+        ids = np.asarray(ids, np.int64)
+        out = np.zeros(len(ids), np.int64)
+        for seg in self._segments:
+            rows = seg.id_order[np.minimum(np.searchsorted(seg.ids, ids, sorter=seg.id_order), seg.size - 1)]
+            found = (seg.ids[rows] == ids) & seg.alive[rows]
+            out[found] = seg.lengths[rows[found]]
+        return out
+
     def score(self, tokens: Sequence[str], ids: np.ndarray) -> np.ndarray:
         """Exact scores of the given ids (0 for ids not in the index), in the order given."""
         return self.query(tokens).lookup(ids)

@@ -9,6 +9,7 @@ _TERM = re.compile(r"[a-z0-9]+|[^\W\da-z_]", re.IGNORECASE)
 
 class FakeAnalyzer:
     fields: tuple[str, ...] = ("word",)
+    script_field: str | None = None
 
     @property
     def analyzer_id(self) -> str:
