@@ -58,6 +58,7 @@ def _progress(items: Any, desc: str, total: int) -> Any:
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from app.cli import _expand
+    from app.services.answering import make_eval_answer_fn
     from app.services.container import build_container
     from app.services.eval_data import load_dataset
     from app.services.eval_runner import (
@@ -69,18 +70,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         ingest,
         throwaway_settings,
     )
-    from app.services.evaluation import answering_available, markdown_report, resolve_answer_fn
+    from app.services.evaluation import markdown_report
 
     dataset = load_dataset(args.dataset, args.format)
     questions = dataset.questions
     if args.limit and args.limit < len(questions):
         questions = random.Random(0).sample(questions, args.limit)
-    if args.answers and not answering_available():
-        raise ShioriError(
-            "--answers needs the answering service, which this build of Shiori does not have "
-            "(app.services.answering.make_eval_answer_fn). Run without --answers for retrieval only.",
-            code="answering_unavailable",
-        )
     if args.collection and dataset.passages:
         raise ShioriError(
             "This dataset brings its own passages; evaluate it without --collection.", code="invalid_input"
@@ -116,8 +111,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             },
         }
         if args.answers:
-            answer_fn = resolve_answer_fn(container)
-            assert answer_fn is not None
+            answer_fn = make_eval_answer_fn(container)
             report["answers"] = evaluate_answers(answer_fn, container, corpus, questions, progress=_progress)
     finally:
         container.close()

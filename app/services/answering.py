@@ -8,16 +8,17 @@ usage, what was dropped) and ``error``. JSON mode and the CLI consume the same s
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal
 from app.core.errors import InvalidInput
 from app.core.followup import standalone_query
-from app.core.generation import GenerationOptions, Generator, Message
+from app.core.generation import GenerationOptions, Generator, Message, create_generator
 from app.core.prompting import ABSTAIN_TEXT, SEP, PackedSource, build_messages, detect_language, pack_sources
 from app.core.settings import Settings
 from app.core.slots import Ticket
@@ -282,3 +283,28 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> di
         ],
         "invalid_numbers": report.invalid_numbers,
     }
+
+
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def make_eval_answer_fn(container: Any) -> Callable[[str, str], tuple[str, bool, list[int]]]:
+    """The hook `shiori eval --answers` calls: ``fn(question, collection) -> (answer, abstained,
+    cited chunk ids)``. The answer comes back without its [n] markers, so that EM/F1 score the words.
+    A container built without a generator gets one from its settings here (loaded once)."""
+    service: AnswerService | None = container.answers
+    if service is None:
+        if container.retriever is None:
+            raise InvalidInput("Answering needs the search index.", code="answering_unavailable")
+        generator = container.generator or create_generator(container.settings)
+        container.generator = generator
+        service = container.answers = AnswerService(container.settings, container.retriever, generator)
+
+    def answer(question: str, collection: str) -> tuple[str, bool, list[int]]:
+        out = service.answer(AskRequest(question=question, collection=collection))
+        if "error" in out:
+            logger.warning("eval answer error code=%s", out["error"].get("code"))
+        cited = list(dict.fromkeys(c["chunk_id"] for c in out["citations"]))
+        return _MARKER.sub("", out["answer"]).strip(), bool(out["abstained"]), cited
+
+    return answer

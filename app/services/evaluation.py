@@ -10,7 +10,6 @@ spaces) when the reference holds Japanese.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
 import re
@@ -35,24 +34,6 @@ class AnswerOutcome(NamedTuple):
 
 # The hook `shiori eval --answers` calls for each question: (question, collection) -> outcome.
 AnswerFn = Callable[[str, str], AnswerOutcome | tuple[str, bool, Sequence[int]]]
-
-
-def answering_available() -> bool:
-    try:
-        module = importlib.import_module("app.services.answering")
-    except ImportError:
-        return False
-    return callable(getattr(module, "make_eval_answer_fn", None))
-
-
-def resolve_answer_fn(container: Any) -> AnswerFn | None:
-    """The answering hook, when this build has one: ``app.services.answering.make_eval_answer_fn``
-    called with the service container. None when answering isn't available."""
-    if not answering_available():
-        return None
-    make = importlib.import_module("app.services.answering").make_eval_answer_fn
-    fn: AnswerFn = make(container)
-    return fn
 
 
 # ---- retrieval -----------------------------------------------------------------------------------

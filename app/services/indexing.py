@@ -56,7 +56,7 @@ class KeywordHits:
     ids: np.ndarray  # sorted candidate pool
     scores: dict[str, np.ndarray]  # field -> exact BM25 score of each pool id
     found: np.ndarray  # the pool ids some field ranked in its top k
-    # Pool ids written in the other script than the query (Japanese vs not): BM25 can't judge them.
+    # Pool ids BM25 can't judge for this query: passages without Japanese, for a Japanese query.
     other_script: np.ndarray | None = None
 
 
@@ -132,9 +132,11 @@ class IndexRegistry:
             pool = np.union1d(found, extra)
             other_script = None
             script = self.analyzer.script_field if self.analyzer is not None else None
-            if script is not None:
-                query_is_script = bool(terms.get(script))
-                other_script = (ci.keyword[script].lengths_of(pool) > 0) != query_is_script
+            if script is not None and terms.get(script):
+                # A Japanese query and a passage without any Japanese. (Not the reverse: an English
+                # query can match the Latin words of a Japanese passage, and English passages often
+                # quote a CJK name, which must not hide them from BM25.)
+                other_script = ci.keyword[script].lengths_of(pool) == 0
             return KeywordHits(pool, {f: sq.lookup(pool) for f, sq in scored.items()}, found, other_script)
 
     def dense_scores(self, collection_id: int, query: np.ndarray, ids: np.ndarray) -> np.ndarray:

@@ -181,8 +181,8 @@ class Retriever:
         if (~in_dense).any():
             dense[~in_dense] = registry.dense_scores(coll_id, qvec, hits.ids[~in_dense])
         weights = signal_weights(len(fields), cfg.keyword_weight, dense=True)
-        # A Japanese query can't match an English passage in BM25 (or the reverse): for such passages
-        # the keyword signals abstain and the dense model, which does cross languages, decides.
+        # BM25 can't match a Japanese query against a passage with no Japanese in it: for those
+        # passages the keyword signals abstain and the dense model, which crosses languages, decides.
         blind = [None, *([hits.other_script] * len(fields))]
         fused = fuse([dense, *fields], weights, method=cfg.fusion, rrf_k=cfg.rrf_k, blind=blind)
         in_keyword = np.isin(hits.ids, hits.found)

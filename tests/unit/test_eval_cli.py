@@ -78,12 +78,22 @@ def _no_eval_collection(db: Path) -> bool:
         return conn.exec_driver_sql("select count(*) from collections where name = 'eval'").scalar() == 0
 
 
-def test_answers_without_the_answering_hook_is_a_clear_error(
-    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_answers_run_the_answering_service_and_strip_citation_markers(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("app.services.evaluation.answering_available", lambda: False)
-    assert cli.main(["eval", str(env), "--answers"]) == 2
-    assert "--answers needs the answering service" in capsys.readouterr().err
+    """The real hook (`make_eval_answer_fn`) with the scripted generator: every question gets the same
+    answer, so exactly the tower question contains its reference; [1] cites the top passage."""
+    monkeypatch.setenv("SHIORI_GENERATOR__BACKEND", "fake")
+    monkeypatch.setenv("SHIORI_GENERATOR__FAKE_SCRIPT", '["333", "メートル", "[1]", "。"]')
+    monkeypatch.setenv("SHIORI_ANSWER__ABSTAIN_BELOW", "-1")  # the fake embedder's cosines are arbitrary
+    out = tmp_path / "r.json"
+    assert cli.main(["eval", str(env), "--mode", "keyword", "--answers", "--json", str(out)]) == 0
+    answers = json.loads(out.read_text(encoding="utf-8"))["answers"]
+    assert answers["answered_when_answerable"] == 1.0
+    # EM counts only if "[1]" was stripped: "333メートル[1]。" must score as "333メートル".
+    assert answers["EM"] == pytest.approx(1 / 3, abs=1e-3)
+    assert answers["contains_answer"] == pytest.approx(1 / 3, abs=1e-3)
+    assert answers["citation_precision"] == 1.0  # [1] is the top passage, the gold one in keyword mode
 
 
 def test_answers_are_scored_through_the_hook(

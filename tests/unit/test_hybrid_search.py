@@ -218,4 +218,4 @@ def test_keyword_signals_abstain_across_scripts(factory: SessionFactory) -> None
     by_text = dict(zip(hits.ids.tolist(), hits.other_script.tolist(), strict=True))
     assert sorted(by_text.values()) == [False, True]  # the English passage is out of BM25's sight
     english = reg.keyword_search(cid, reg.query_terms("copyright law"), 5, also=np.array([1, 2]))
-    assert english.other_script is not None and english.other_script.sum() == 1
+    assert english.other_script is None  # English questions may match Latin words anywhere

@@ -16,9 +16,9 @@ if TYPE_CHECKING:
 
 class Analyzer(Protocol):
     fields: tuple[str, ...]  # names of the term fields `analyze` returns, each its own BM25 index
-    # A field that has terms exactly when the text is Japanese (None: the analyzer doesn't say). BM25
-    # can't match a Japanese query against an English passage or the reverse; the retriever uses
-    # this to treat keyword scores across that divide as "no evidence" rather than "a bad match".
+    # A field that has terms exactly when the text has Japanese (None: the analyzer doesn't say). BM25
+    # can't match a Japanese query against a passage without Japanese; the retriever uses this to
+    # treat those keyword scores as "no evidence" rather than "a bad match".
     script_field: str | None
 
     @property
