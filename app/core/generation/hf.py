@@ -77,7 +77,10 @@ class TransformersGenerator:
 
     def _ids(self, messages: Sequence[Message]) -> Any:
         _, tok = self._ensure()
-        return tok.apply_chat_template(list(messages), add_generation_prompt=True, return_tensors="pt")
+        # Render to text, then tokenise: what apply_chat_template returns when it tokenises changed
+        # between transformers versions (a tensor, then a BatchEncoding).
+        text = tok.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=False)
+        return tok(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
 
     def prompt_tokens(self, messages: Sequence[Message]) -> int:
         return int(self._ids(messages).shape[-1])

@@ -1,0 +1,134 @@
+"""Answer quality and answer timings on an evaluation set, through the service's own answering path.
+
+Every passage of the set is ingested as its own document (the whole set, so retrieval is realistic),
+then N sampled questions are answered with default settings and the real model. Reports exact match,
+F1 (characters for Japanese, words for English), "contains the reference", citation precision and
+abstention accuracy (the same scoring as `shiori eval --answers`), and per question the time to the
+`sources` event, time to first token and the whole answer. Prints JSON.
+
+    python bench/answer_quality.py [--dataset jsquad|xquad|lit|PATH] [--questions 100] [--data-dir DIR]
+                                   [--context-tokens N] [--no-select]
+
+`--data-dir` reuses a folder that bench/retrieval.py (or an earlier run) already ingested.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import REPO, SHARED, build_container, drain, make_settings, percentile
+
+from app.services.answering import AskRequest
+from app.services.eval_data import load_dataset
+from app.services.eval_runner import corpus_size, ingest
+from app.services.evaluation import AnswerRecord, answer_metrics
+
+DATASETS = {
+    "jsquad": SHARED / "eval/jsquad/valid-v1.3.json",
+    "xquad": SHARED / "eval/xquad-en/xquad.en.json",
+    "lit": SHARED / "eval/lit-ragbench/en.jsonl",
+}
+MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    out: dict[str, Any] = {"answer": "", "sources_ms": None, "citations": []}
+    assert container.answers is not None
+    for ev in container.answers.stream(AskRequest(question, collection)):
+        if ev.name == "sources":
+            out["sources_ms"] = (time.perf_counter() - t0) * 1000
+        elif ev.name == "citations":
+            out["answer"] = ev.data["answer"]
+            out["citations"] = ev.data["citations"]
+        elif ev.name == "done":
+            out.update(ev.data)
+    out["total_ms"] = (time.perf_counter() - t0) * 1000
+    return out
+
+
+def summary(values: list[float | None]) -> dict[str, float] | None:
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None
+    return {"p50": round(percentile(vals, 50), 1), "p95": round(percentile(vals, 95), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", default="jsquad", help="jsquad, xquad, lit or a path")
+    ap.add_argument("--questions", type=int, default=100, help="sample this many questions (0 = all)")
+    ap.add_argument("--data-dir", type=Path, default=None, help="reuse an ingested data folder")
+    ap.add_argument("--context-tokens", type=int, default=None, help="override answer.context_tokens")
+    ap.add_argument("--no-select", action="store_true", help="whole passages (answer.select_sentences off)")
+    args = ap.parse_args()
+
+    path = DATASETS.get(args.dataset, Path(args.dataset))
+    dataset = load_dataset(path)
+    questions = dataset.questions
+    if args.questions and args.questions < len(questions):
+        questions = random.Random(0).sample(questions, args.questions)
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="shiori-bench-"))
+    settings = make_settings(data_dir)
+    if args.context_tokens:
+        settings.answer.context_tokens = args.context_tokens
+    settings.answer.select_sentences = not args.no_select
+    settings.generator.gguf_path = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    container = build_container(settings, with_generator=True)
+    assert container.generator is not None and container.registry is not None
+    container.generator.warm_up()
+    corpus = ingest(container, "bench", dataset, [], lambda _n: drain(container))
+    container.registry.sync()
+    n_docs, n_chunks = corpus_size(container, "bench")
+
+    ask(container, questions[0].question, "bench")  # warm-up: the system prompt enters the prefix cache
+    records, rows = [], []
+    for q in questions:
+        r = ask(container, q.question, "bench")
+        answer = MARKER.sub("", r["answer"]).strip()
+        cited_docs = tuple(c["document_id"] for c in r["citations"])
+        gold = frozenset(corpus.gold(q))
+        records.append(AnswerRecord(answer, bool(r["abstained"]), q.answers, q.answerable, cited_docs, gold))
+        rows.append(
+            {
+                "q": q.question,
+                "refs": list(q.answers)[:3],
+                "answerable": q.answerable,
+                "answer": answer[:200],
+                "abstained": r["abstained"],
+                "abstain_reason": r.get("abstain_reason"),
+                "cited_gold": [d in gold for d in cited_docs],
+                "sources_ms": round(r["sources_ms"] or 0, 1),
+                "ttft_ms": r.get("ttft_ms"),
+                "total_ms": round(r["total_ms"]),
+            }
+        )
+    report: dict[str, Any] = {
+        "dataset": path.name,
+        "documents": n_docs,
+        "chunks": n_chunks,
+        "answer_settings": container.settings.answer.model_dump(),
+        "search_mode": container.settings.search.mode,
+        "quality": answer_metrics(records),
+        "sources_event_ms": summary([r["sources_ms"] for r in rows]),
+        "ttft_ms": summary([r["ttft_ms"] for r in rows]),
+        "answer_total_ms": summary([r["total_ms"] for r in rows]),
+        "abstain_reasons": {
+            reason: sum(1 for r in rows if r["abstain_reason"] == reason)
+            for reason in sorted({r["abstain_reason"] for r in rows if r["abstain_reason"]})
+        },
+        "per_question": rows,
+    }
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    container.close()
+
+
+if __name__ == "__main__":
+    main()
