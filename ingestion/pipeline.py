@@ -105,11 +105,12 @@ class Pipeline:
         )
         return max(16, min(self.settings.chunking.max_tokens, room))
 
-    def process(self, job: jobs.ClaimedJob) -> None:
+    def process(self, job: jobs.ClaimedJob) -> tuple[int, int] | None:
+        """Ingest the job's document; returns (pages, chunks) written, or None if it was deleted."""
         with session_scope(self.factory) as session:
             doc = session.get(m.Document, job.document_id)
             if doc is None:  # deleted while queued: the job row went with it (cascade)
-                return
+                return None
             path = self.settings.paths.uploads_dir / doc.storage_path
             filename = doc.filename
         progress = Progress()
@@ -122,6 +123,7 @@ class Pipeline:
             keeper.check()
             progress.set(stage="writing")
         self._write(job, loaded, drafts, vectors)
+        return loaded.page_count, len(drafts)
 
     def _extract(self, path: Path, filename: str, progress: Progress, keeper: LeaseKeeper) -> LoadedDocument:
         progress.set(stage="extracting", pages_done=0)

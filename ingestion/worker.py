@@ -10,10 +10,12 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 
 from app.core.embedding import Embedder
 from app.core.errors import ShioriError
+from app.core.metrics import Metrics
 from app.core.settings import Settings
 from app.db.session import SessionFactory, session_scope
 from ingestion import jobs
@@ -34,8 +36,10 @@ class Worker:
         embedder: Embedder,
         *,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.factory = factory
         self.owner = owner or make_owner_id()
         self.pipeline = Pipeline(settings, factory, embedder, self.owner)
@@ -46,23 +50,36 @@ class Worker:
         """Process at most one job. Returns True if a job was claimed."""
         cfg = self.settings.worker
         with session_scope(self.factory, write=True) as session:
-            jobs.fail_exhausted(session, cfg.max_attempts)
+            exhausted = jobs.fail_exhausted(session, cfg.max_attempts)
+        if exhausted:
+            self._count_failure("exhausted", exhausted)
         with session_scope(self.factory, write=True) as session:
             job = jobs.claim_next(session, self.owner, cfg.lease_s, cfg.max_attempts)
         if job is None:
             return False
         logger.info("job claimed job=%s document=%s attempt=%s", job.job_id, job.document_id, job.attempts)
+        t0 = time.perf_counter()
         try:
-            self.pipeline.process(job)
+            written = self.pipeline.process(job)
         except jobs.LeaseLost:
             logger.warning("lease lost, dropping job=%s", job.job_id)
+            self._count_failure("lease_lost")
         except ShioriError as exc:  # bad input: a permanent, readable failure
             logger.info("document failed document=%s reason=%s", job.document_id, exc.detail)
             self._record_failure(job, exc.detail)
+            self._count_failure(exc.code)
         except Exception as exc:  # anything else may be transient: retry with backoff
             logger.exception("ingestion error job=%s", job.job_id)
             self._record_retry(job, f"{type(exc).__name__}: {exc}"[:2000])
+            self._count_failure("transient")
+        else:
+            if written is not None and self.metrics is not None:
+                self.metrics.observe_ingest(*written, time.perf_counter() - t0)
         return True
+
+    def _count_failure(self, reason: str, count: int = 1) -> None:
+        if self.metrics is not None:
+            self.metrics.observe_job_failure(reason, count)
 
     def _record_failure(self, job: jobs.ClaimedJob, reason: str) -> None:
         try:

@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from app.api import hardening
 from app.api.errors import install_error_handlers
-from app.api.routes import ask, collections, documents, health, openai_compat, search
+from app.api.routes import ask, collections, documents, health, keys, metrics, openai_compat, search
+from app.api.security import API_RESPONSES, authenticate
+from app.api.ui import install_ui
 from app.core.embedding import Embedder
 from app.core.generation import Generator
+from app.core.metrics import Metrics
 from app.core.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -21,20 +25,29 @@ logger = logging.getLogger(__name__)
 def create_app(
     settings: Settings | None = None, *, embedder: Embedder | None = None, generator: Generator | None = None
 ) -> FastAPI:
+    cfg = settings or Settings()
+    registry = Metrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from app.services.container import build_container
         from ingestion.worker import Worker
 
-        cfg = settings or Settings()
         container = await anyio.to_thread.run_sync(
-            lambda: build_container(cfg, embedder=embedder, generator=generator, with_generator=True)
+            lambda: build_container(
+                cfg, embedder=embedder, generator=generator, with_generator=True, metrics=registry
+            )
         )
+        try:
+            await anyio.to_thread.run_sync(hardening.activate, guard, container, registry)
+        except BaseException:
+            await anyio.to_thread.run_sync(container.close)
+            raise
         container.start_index_sync()
         container.preload_generator()
         worker = None
         if cfg.worker.embedded:
-            worker = Worker(cfg, container.factory, container.embedder)
+            worker = Worker(cfg, container.factory, container.embedder, metrics=registry)
             worker.start_thread()
         app.state.container = container
         logger.info("shiori ready db=%s", container.engine.url.render_as_string(hide_password=True))
@@ -53,7 +66,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.container = None
+    guard = hardening.install(app, cfg, registry)
     install_error_handlers(app)
-    for module in (health, collections, documents, search, ask, openai_compat):
-        app.include_router(module.router)
+    app.include_router(health.router)
+    if cfg.metrics.enabled:
+        app.include_router(metrics.router)
+    # Every API route needs a key when auth is on (and counts against the caller's rate limit).
+    for module in (collections, documents, search, ask, openai_compat, keys):
+        app.include_router(module.router, dependencies=[Depends(authenticate)], responses=API_RESPONSES)
+    install_ui(app)  # after the API routes: `/` and `/assets` only
     return app

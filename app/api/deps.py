@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotReady
+from app.core.metrics import Metrics
 from app.core.settings import Settings
 from app.services.container import Container
 from app.services.retrieval import Retriever
@@ -57,3 +58,11 @@ def get_write_session(container: ContainerDep) -> Iterator[Session]:
 
 
 WriteSessionDep = Annotated[Session, Depends(get_write_session)]
+
+
+def get_metrics(request: Request) -> Metrics:
+    metrics: Metrics = request.app.state.metrics
+    return metrics
+
+
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.errors import ShioriError
+from app.core.logs import request_id_var
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +36,12 @@ def error_response(
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShioriError)
     async def _domain(_: Request, exc: ShioriError) -> JSONResponse:
-        return error_response(exc.status, exc.detail, exc.code)
+        headers = {}
+        if exc.retry_after_s is not None:
+            headers["Retry-After"] = str(exc.retry_after_s)
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return error_response(exc.status, exc.detail, exc.code, headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -53,4 +59,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error path=%s", request.url.path)
-        return error_response(500, "Internal server error.", "internal_error")
+        # Outside the request-context middleware: put the id on this response here.
+        rid = request_id_var.get()
+        return error_response(
+            500, "Internal server error.", "internal_error", {"X-Request-ID": rid} if rid else None
+        )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
 DocStatus = Literal["queued", "processing", "ready", "failed"]
+
+# Ids are 64-bit and page numbers 32-bit in the database: larger numbers are a 422, not a driver error.
+MAX_ID = 2**63 - 1
+MAX_PAGE = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 
 
 class ErrorOut(BaseModel):
@@ -67,6 +73,13 @@ class UploadOut(BaseModel):
     documents: list[UploadItemOut]
 
 
+class PageOut(BaseModel):
+    document_id: int
+    page: int = Field(description="1-based physical page")
+    page_label: str | None = Field(description="Printed page label, when the PDF defines one")
+    text: str = Field(description="The page's normalised text; passage and citation offsets point into it")
+
+
 class SearchIn(BaseModel):
     query: str = Field(min_length=1, examples=["Transformerを提案した論文は？"])
     collection: str = "default"
@@ -74,10 +87,10 @@ class SearchIn(BaseModel):
     mode: Literal["hybrid", "dense", "keyword"] | None = Field(
         None, description="hybrid (dense + BM25, fused), dense or keyword; default from the server settings"
     )
-    document_ids: list[int] | None = Field(
+    document_ids: list[RowId] | None = Field(
         None, max_length=1000, description="Only search these documents of the collection"
     )
-    pages: list[int] | None = Field(
+    pages: list[PageNumber] | None = Field(
         None, max_length=5000, description="Only passages on (or running through) these 1-based pages"
     )
     rerank: bool | None = Field(
@@ -190,3 +203,32 @@ class AskOut(BaseModel):
     dropped: list[int] = Field(default_factory=list, description="Chunk ids that did not fit the context")
     timings: dict[str, Any] = Field(default_factory=dict)
     error: dict[str, str] | None = None
+
+
+class KeyIn(BaseModel):
+    role: Literal["reader", "writer", "admin"]
+    name: str | None = Field(None, max_length=100)
+    collections: list[str] | None = Field(
+        None, min_length=1, max_length=100, description="Collections the key may use (default: all)"
+    )
+
+
+class KeyOut(BaseModel):
+    id: int
+    name: str
+    prefix: str = Field(description="The key's first characters, to tell keys apart")
+    role: Literal["reader", "writer", "admin"]
+    collections: list[str] | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class CreatedKeyOut(KeyOut):
+    key: str = Field(description="The key itself. Shown only this once; store it now")
+
+
+class WhoAmIOut(BaseModel):
+    auth_required: bool
+    name: str
+    role: Literal["reader", "writer", "admin"]
+    collections: list[str] | None

@@ -6,6 +6,7 @@ thread stops within a token or two and frees its slot.
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import queue
@@ -50,7 +51,9 @@ async def stream_events(
             if on_close is not None:
                 on_close()
 
-    threading.Thread(target=run, name="sse-producer", daemon=True).start()
+    # In the request's context, so the producer's log lines carry the request id.
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(run,), name="sse-producer", daemon=True).start()
     try:
         while True:
             item = await anyio.to_thread.run_sync(q.get, abandon_on_cancel=True)

@@ -8,6 +8,7 @@ class ShioriError(Exception):
 
     code = "error"
     status = 400  # the HTTP status the API uses; services never look at it
+    retry_after_s: int | None = None  # for "try again later" errors: when to try
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail)
@@ -58,3 +59,33 @@ class ModelUnavailable(ShioriError):
 class NotReady(ShioriError):
     code = "not_ready"
     status = 503
+
+
+class Unauthorized(ShioriError):
+    """No API key, or one that is unknown or revoked."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(ShioriError):
+    """The key is valid but its role does not allow this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class RateLimited(ShioriError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
+class ConfigurationError(ShioriError):
+    """The settings can't work together (the service refuses to start)."""
+
+    code = "configuration_error"
+    status = 500

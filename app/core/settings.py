@@ -34,6 +34,9 @@ class DatabaseSettings(BaseModel):
     url: str | None = None
     echo: bool = False
     sqlite_busy_timeout_ms: int = 30_000
+    # Every process upgrades the schema on start. With many processes (docker-compose), run
+    # `shiori migrate` once first and set this false so they never race each other.
+    migrate_on_start: bool = True
 
 
 class EmbeddingSettings(BaseModel):
@@ -136,6 +139,34 @@ class LimitsSettings(BaseModel):
     max_pages: int = Field(5_000, ge=1)
     max_k: int = Field(100, ge=1)
     max_query_chars: int = Field(2_000, ge=1)
+    # Requests per minute per API key (per client address when auth is off); 0 = no limit. Bursts of
+    # up to `rate_burst` are allowed; past that the API answers 429 with Retry-After. Per process.
+    rate_per_minute: int = Field(600, ge=0)
+    rate_burst: int = Field(120, ge=1)
+
+
+class AuthSettings(BaseModel):
+    # auto: keys are required when the server listens on anything but loopback; required: always;
+    # disabled: never (say so explicitly to serve a network without keys).
+    mode: Literal["auto", "required", "disabled"] = "auto"
+    cache_s: float = Field(5.0, ge=0, description="how long a key lookup is reused (revocation delay)")
+
+
+class CorsSettings(BaseModel):
+    # Off unless origins are listed, e.g. SHIORI_CORS__ALLOW_ORIGINS='["https://app.example.com"]'.
+    allow_origins: list[str] = Field(default_factory=list)
+    allow_credentials: bool = False
+    max_age_s: int = Field(600, ge=0)
+
+
+class LogSettings(BaseModel):
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class MetricsSettings(BaseModel):
+    enabled: bool = True  # GET /metrics in the Prometheus text format
+    public: bool = False  # true: /metrics without a key even when auth is on (else: an admin key)
 
 
 class ServerSettings(BaseModel):
@@ -161,6 +192,10 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
     server: ServerSettings = ServerSettings()
+    auth: AuthSettings = AuthSettings()
+    cors: CorsSettings = CorsSettings()
+    log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
     default_collection: str = "default"
 
     @property

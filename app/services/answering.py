@@ -19,6 +19,7 @@ from app.core.citations import CitationReport, SourceRef, check_citations, is_re
 from app.core.errors import InvalidInput
 from app.core.followup import standalone_query
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
+from app.core.metrics import Metrics
 from app.core.prompting import ABSTAIN_TEXT, SEP, PackedSource, build_messages, detect_language, pack_sources
 from app.core.settings import Settings
 from app.core.slots import Ticket
@@ -44,10 +45,18 @@ class Event:
 
 
 class AnswerService:
-    def __init__(self, settings: Settings, retriever: Retriever, generator: Generator) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        retriever: Retriever,
+        generator: Generator,
+        *,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.settings = settings
         self.retriever = retriever
         self.generator = generator
+        self.metrics = metrics
 
     # ---- public ------------------------------------------------------------------------------
     def check(self, req: AskRequest) -> None:
@@ -60,6 +69,23 @@ class AnswerService:
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
     ) -> Iterator[Event]:
         """Events for one question. Holds ``ticket``'s generation slot only while the model runs."""
+        if self.metrics is None:
+            yield from self._events(req, ticket, cancel)
+            return
+        try:
+            for ev in self._events(req, ticket, cancel):
+                if ev.name == "done":
+                    self.metrics.observe_answer(ev.data)
+                elif ev.name == "error":
+                    self.metrics.answers.labels("error").inc()
+                yield ev
+        except Exception:
+            self.metrics.answers.labels("error").inc()
+            raise
+
+    def _events(
+        self, req: AskRequest, ticket: Ticket | None, cancel: threading.Event | None
+    ) -> Iterator[Event]:
         cfg = self.settings.answer
         cancel = cancel or threading.Event()
         question = self._validate(req)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from app.core.embedding import Embedder, create_embedder
 from app.core.generation import Generator, create_generator
+from app.core.metrics import Metrics
 from app.core.settings import Settings
 from app.core.slots import GenerationSlots
 from app.db.migrate import upgrade_database
@@ -119,9 +120,12 @@ def build_container(
     generator: Generator | None = None,
     with_index: bool = True,
     with_generator: bool = False,
-    migrate: bool = True,
+    migrate: bool | None = None,
+    metrics: Metrics | None = None,
 ) -> Container:
-    engine, factory = build_database(settings, migrate=migrate)
+    engine, factory = build_database(
+        settings, migrate=settings.db.migrate_on_start if migrate is None else migrate
+    )
     embedder = embedder or create_embedder(settings)
     warm_up = getattr(embedder, "warm_up", None)
     if warm_up is not None:
@@ -141,5 +145,5 @@ def build_container(
     if with_generator and c.retriever is not None:
         c.generator = generator or create_generator(settings)
         c.slots = GenerationSlots(settings.answer.slots, settings.answer.queue)
-        c.answers = AnswerService(settings, c.retriever, c.generator)
+        c.answers = AnswerService(settings, c.retriever, c.generator, metrics=metrics)
     return c

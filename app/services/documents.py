@@ -232,6 +232,21 @@ def get_document(session: Session, document_id: int) -> m.Document:
     return doc
 
 
+def get_page(session: Session, document_id: int, number: int) -> m.Page:
+    """One page's normalised text: the text citation and passage offsets (char_start/char_end) point into."""
+    page = session.scalar(select(m.Page).where(m.Page.document_id == document_id, m.Page.number == number))
+    if page is not None:
+        return page
+    doc = get_document(session, document_id)  # raises document_not_found
+    if doc.status != m.DocumentStatus.ready:
+        raise NotFound(
+            f"Document {document_id} is not ready yet (status: {doc.status.value}).", code="page_not_found"
+        )
+    if doc.pages is not None and 1 <= number <= doc.pages:
+        raise NotFound(f"Page {number} has no readable text (it was not indexed).", code="page_not_found")
+    raise NotFound(f"Document {document_id} has no page {number}.", code="page_not_found")
+
+
 def document_file(uploads_dir: Path, doc: m.Document) -> Path:
     path = uploads_dir / doc.storage_path
     if not path.is_file():

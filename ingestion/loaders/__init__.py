@@ -68,6 +68,7 @@ def _extract(
         raise UnreadableDocument(
             f"This file has {raw.page_count:,} pages (form-feed separated); the limit is {max_pages:,} "
             "pages per document. Split it into smaller files.",
+            code="too_many_pages",
         )
     if on_page is not None:
         for i in range(raw.page_count):

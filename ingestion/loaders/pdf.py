@@ -60,6 +60,7 @@ def read_pdf(path: Path, *, max_pages: int, on_page: Callable[[int, int], None] 
             raise UnreadableDocument(
                 f"This PDF has {count:,} pages; the limit is {max_pages:,} pages per document. "
                 "Split it into smaller files and upload them separately.",
+                code="too_many_pages",
             )
         pages = []
         for index in range(count):

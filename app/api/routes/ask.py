@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from app.api.deps import ContainerDep
 from app.api.errors import error_response
 from app.api.schemas import AskIn, AskOut, ErrorOut
+from app.api.security import ReaderDep, check_collection
 from app.api.sse import stream_events
 from app.core.errors import NotReady
 from app.core.slots import QueueFull
@@ -44,7 +45,8 @@ def _service(container: Container) -> AnswerService:
         503: {"model": ErrorOut},
     },
 )
-async def ask(body: AskIn, container: ContainerDep) -> Any:
+async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep) -> Any:
+    check_collection(principal, body.collection)
     service = _service(container)
     req = AskRequest(
         question=body.question,

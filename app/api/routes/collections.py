@@ -4,6 +4,8 @@ from fastapi import APIRouter, status
 
 from app.api.deps import SessionDep, WriteSessionDep
 from app.api.schemas import CollectionIn, CollectionOut, ErrorOut
+from app.api.security import ReaderDep, WriterDep
+from app.core.errors import Forbidden
 from app.services import documents as docs
 
 router = APIRouter(prefix="/api/v1/collections", tags=["collections"])
@@ -15,15 +17,19 @@ router = APIRouter(prefix="/api/v1/collections", tags=["collections"])
     status_code=status.HTTP_201_CREATED,
     responses={409: {"model": ErrorOut}, 422: {"model": ErrorOut}},
 )
-def create_collection(body: CollectionIn, session: WriteSessionDep) -> CollectionOut:
+def create_collection(body: CollectionIn, principal: WriterDep, session: WriteSessionDep) -> CollectionOut:
+    if not principal.can_use(docs.validate_collection_name(body.name)):
+        # Whatever the name: answering 409 for an existing one would tell the key it exists.
+        raise Forbidden("This key may only create the collections it is limited to.")
     coll = docs.create_collection(session, body.name)
     session.commit()
     return CollectionOut(id=coll.id, name=coll.name, documents=0, created_at=coll.created_at)
 
 
 @router.get("", response_model=list[CollectionOut])
-def list_collections(session: SessionDep) -> list[CollectionOut]:
+def list_collections(principal: ReaderDep, session: SessionDep) -> list[CollectionOut]:
     return [
         CollectionOut(id=c.id, name=c.name, documents=n, created_at=c.created_at)
         for c, n in docs.list_collections(session)
+        if principal.can_use(c.name)
     ]

@@ -3,12 +3,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
 from app.api.deps import ContainerDep, SessionDep, WriteSessionDep
 from app.api.multipart import read_multipart
-from app.api.schemas import DocumentOut, ErrorOut, ProgressOut, UploadItemOut, UploadOut
+from app.api.schemas import (
+    MAX_ID,
+    MAX_PAGE,
+    DocumentOut,
+    ErrorOut,
+    PageOut,
+    ProgressOut,
+    UploadItemOut,
+    UploadOut,
+)
+from app.api.security import ReaderDep, WriterDep, check_collection, check_document, check_document_id
 from app.core.errors import InvalidInput, PayloadTooLarge
 from app.db import models as m
 from app.db.session import session_scope
@@ -16,6 +26,8 @@ from app.services import documents as docs
 from app.services.container import Container
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
+
+DocumentId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -78,9 +90,12 @@ def document_out(doc: m.Document, collection: str) -> DocumentOut:
         422: {"model": ErrorOut},
     },
 )
-async def upload_documents(collection: str, request: Request, container: ContainerDep) -> UploadOut:
+async def upload_documents(
+    collection: str, request: Request, container: ContainerDep, principal: WriterDep
+) -> UploadOut:
     """Upload one or more files (form field `files`). Each is queued for ingestion; a file already in
     the collection (same content) is reported as a duplicate and not ingested again."""
+    check_collection(principal, collection)
     settings = container.settings
     limits = settings.limits
     await anyio.to_thread.run_sync(_lookup_collection, container, collection)
@@ -142,11 +157,13 @@ def _register_all(
 )
 def list_documents(
     collection: str,
+    principal: ReaderDep,
     session: SessionDep,
     status_filter: Annotated[m.DocumentStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[DocumentOut]:
+    check_collection(principal, collection)
     coll = docs.get_collection(session, collection)
     return [
         document_out(d, coll.name)
@@ -155,16 +172,20 @@ def list_documents(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut, responses={404: {"model": ErrorOut}})
-def get_document(document_id: int, session: SessionDep) -> DocumentOut:
+def get_document(document_id: DocumentId, principal: ReaderDep, session: SessionDep) -> DocumentOut:
     doc = docs.get_document(session, document_id)
+    check_document(principal, doc)
     return document_out(doc, doc.collection.name)
 
 
 @router.delete(
     "/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
 )
-def delete_document(document_id: int, session: WriteSessionDep, container: ContainerDep) -> Response:
+def delete_document(
+    document_id: DocumentId, principal: WriterDep, session: WriteSessionDep, container: ContainerDep
+) -> Response:
     """Delete the document, its chunks and its file. It disappears from search at once."""
+    check_document_id(principal, session, document_id)
     docs.delete_document(session, container.settings.paths.uploads_dir, document_id)
     if container.registry is not None:
         container.registry.remove_document(document_id)
@@ -172,13 +193,33 @@ def delete_document(document_id: int, session: WriteSessionDep, container: Conta
 
 
 @router.get(
+    "/documents/{document_id}/pages/{page}",
+    response_model=PageOut,
+    responses={404: {"model": ErrorOut}},
+)
+def get_page(
+    document_id: DocumentId,
+    page: Annotated[int, Path(ge=1, le=MAX_PAGE)],
+    principal: ReaderDep,
+    session: SessionDep,
+) -> PageOut:
+    """A page's normalised text, the text that passage and citation `char_start`/`char_end` point into."""
+    check_document_id(principal, session, document_id)
+    row = docs.get_page(session, document_id, page)
+    return PageOut(document_id=row.document_id, page=row.number, page_label=row.label, text=row.text)
+
+
+@router.get(
     "/documents/{document_id}/file",
     response_class=FileResponse,
     responses={200: {"content": {"application/octet-stream": {}}}, 404: {"model": ErrorOut}},
 )
-def get_document_file(document_id: int, session: SessionDep, container: ContainerDep) -> FileResponse:
+def get_document_file(
+    document_id: DocumentId, principal: ReaderDep, session: SessionDep, container: ContainerDep
+) -> FileResponse:
     """The original file as uploaded (PDFs open inline; append #page=N to jump to a page)."""
     doc = docs.get_document(session, document_id)
+    check_document(principal, doc)
     path = docs.document_file(container.settings.paths.uploads_dir, doc)
     media = doc.mime or "application/octet-stream"
     if media in {"text/html", "text/markdown"}:

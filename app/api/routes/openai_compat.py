@@ -22,6 +22,8 @@ from pydantic import BaseModel, Field
 from app.api.deps import ContainerDep
 from app.api.errors import error_response
 from app.api.routes.ask import _service
+from app.api.schemas import ErrorOut
+from app.api.security import ReaderDep, check_collection
 from app.api.sse import stream_events
 from app.core.errors import InvalidInput
 from app.core.generation import Message
@@ -63,14 +65,22 @@ def to_request(body: ChatCompletionIn) -> AskRequest:
     return AskRequest(_text(turns[-1].content), body.collection, history, body.k)
 
 
-@router.get("/models")
-def list_models(container: ContainerDep) -> dict[str, Any]:
+@router.get("/models", responses={503: {"model": ErrorOut}})
+def list_models(container: ContainerDep, principal: ReaderDep) -> dict[str, Any]:
     model = container.generator.model_id if container.generator is not None else "none"
     return {"object": "list", "data": [{"id": model, "object": "model", "created": 0, "owned_by": "shiori"}]}
 
 
-@router.post("/chat/completions")
-async def chat_completions(body: ChatCompletionIn, container: ContainerDep) -> Any:
+@router.post(
+    "/chat/completions",
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        404: {"model": ErrorOut},
+        503: {"model": ErrorOut},
+    },
+)
+async def chat_completions(body: ChatCompletionIn, container: ContainerDep, principal: ReaderDep) -> Any:
+    check_collection(principal, body.collection)
     service = _service(container)
     req = to_request(body)
     await anyio.to_thread.run_sync(service.check, req)

@@ -4,8 +4,9 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
-from app.api.deps import RetrieverDep, SettingsDep
+from app.api.deps import MetricsDep, RetrieverDep, SettingsDep
 from app.api.schemas import ErrorOut, PassageOut, SearchIn, SearchOut
+from app.api.security import ReaderDep, check_collection
 from app.core.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
@@ -14,7 +15,9 @@ router = APIRouter(prefix="/api/v1", tags=["search"])
 @router.post(
     "/search", response_model=SearchOut, responses={404: {"model": ErrorOut}, 422: {"model": ErrorOut}}
 )
-def search(body: SearchIn, retriever: RetrieverDep, settings: SettingsDep) -> SearchOut:
+def search(
+    body: SearchIn, principal: ReaderDep, retriever: RetrieverDep, settings: SettingsDep, metrics: MetricsDep
+) -> SearchOut:
     """Passages that best match the query, with document, page, character offsets, and which retriever
     found each one with what score. Hybrid search (the default) fuses dense and BM25 scores."""
     if body.k > settings.limits.max_k:
@@ -23,6 +26,7 @@ def search(body: SearchIn, retriever: RetrieverDep, settings: SettingsDep) -> Se
         raise InvalidInput(
             f"The query is longer than {settings.limits.max_query_chars} characters.", code="query_too_long"
         )
+    check_collection(principal, body.collection)
     result = retriever.search(
         body.query,
         body.collection,
@@ -32,6 +36,7 @@ def search(body: SearchIn, retriever: RetrieverDep, settings: SettingsDep) -> Se
         pages=body.pages,
         rerank=body.rerank,
     )
+    metrics.observe_retrieval(result.timings_ms.get("total_ms", 0.0) / 1000, "search")
     return SearchOut(
         query=result.query,
         collection=result.collection,
