@@ -11,16 +11,11 @@ import threading
 import time
 from types import TracebackType
 
-from app.core.errors import ShioriError
+from app.core.errors import RateLimited, ShioriError
 
 
-class QueueFull(ShioriError):
+class QueueFull(RateLimited):
     code = "queue_full"
-    status = 429
-
-    def __init__(self, detail: str, retry_after_s: int) -> None:
-        super().__init__(detail)
-        self.retry_after_s = retry_after_s
 
 
 class SlotTimeout(ShioriError):

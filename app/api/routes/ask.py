@@ -8,12 +8,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.api.deps import ContainerDep
-from app.api.errors import error_response
 from app.api.schemas import AskIn, AskOut, ErrorOut
 from app.api.security import ReaderDep, check_collection
 from app.api.sse import stream_events
 from app.core.errors import NotReady
-from app.core.slots import QueueFull
 from app.services.answering import AnswerService, AskRequest
 from app.services.container import Container
 
@@ -55,10 +53,7 @@ async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep) -> Any
         k=body.k,
     )
     await anyio.to_thread.run_sync(service.check, req)
-    try:
-        ticket = container.slots.reserve()
-    except QueueFull as exc:
-        return error_response(429, exc.detail, exc.code, {"Retry-After": str(exc.retry_after_s)})
+    ticket = container.slots.reserve()  # QueueFull: 429 with Retry-After, by the error handler
     if not body.stream:
         try:
             result = await anyio.to_thread.run_sync(lambda: service.answer(req, ticket=ticket))

@@ -20,14 +20,12 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import ContainerDep
-from app.api.errors import error_response
 from app.api.routes.ask import _service
 from app.api.schemas import ErrorOut
 from app.api.security import ReaderDep, check_collection
 from app.api.sse import stream_events
 from app.core.errors import InvalidInput
 from app.core.generation import Message
-from app.core.slots import QueueFull
 from app.services.answering import AnswerService, AskRequest, Event
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -84,10 +82,7 @@ async def chat_completions(body: ChatCompletionIn, container: ContainerDep, prin
     service = _service(container)
     req = to_request(body)
     await anyio.to_thread.run_sync(service.check, req)
-    try:
-        ticket = container.slots.reserve()
-    except QueueFull as exc:
-        return error_response(429, exc.detail, exc.code, {"Retry-After": str(exc.retry_after_s)})
+    ticket = container.slots.reserve()  # QueueFull: 429 with Retry-After, by the error handler
     model = container.generator.model_id if container.generator is not None else body.model
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
