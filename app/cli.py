@@ -46,14 +46,19 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     # log_config=None: uvicorn's own lines go through our handler (text or JSON, with request ids);
     # the request-context middleware writes the access lines.
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=10,
+    app = create_app(settings)
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            # Before uvicorn drains connections: open answer streams end with a `shutting_down`
+            # event and free their generation slots, instead of running on until they are cut.
+            app.state.shutting_down.set()
+            super().handle_exit(sig, frame)
+
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
     )
+    Server(config).run()
     return 0
 
 

@@ -23,15 +23,21 @@ from _common import REPO, SHARED, add_texts, build_container, drain, make_settin
 from app.core.generation.llama_cpp import LlamaCppGenerator
 from app.services.answering import AskRequest
 
-# (question, a string the right answer contains) — facts stated in the seed documents.
-QUESTIONS = [
+# (question, a string the right answer contains) — facts stated in the seed documents; None: the seeds
+# do not say (they give GPT-3's training tokens, never its parameter count), so Shiori should abstain.
+QUESTIONS: list[tuple[str, str | None]] = [
     ("Transformerは何年に提案されましたか？", "2017"),
     ("In what year was the Transformer architecture introduced?", "2017"),
-    ("GPT-3のパラメータ数はいくつですか？", "1750"),
+    ("GPT-3の学習データに含まれる総トークン数はどれくらいですか？", "4900億"),
     ("Transformerを提案した論文のタイトルは何ですか？", "Attention"),
     ("What does BERT stand for?", "Bidirectional"),
     ("大規模言語モデルの事前学習では何を予測するように学習しますか？", "トークン"),
+    ("GPT-3のパラメータ数はいくつですか？", None),
 ]
+
+
+def is_correct(expected: str | None, run: dict[str, Any]) -> bool:
+    return bool(run.get("abstained")) if expected is None else expected in run["answer"]
 
 
 def service_run(container: Any, question: str) -> dict[str, Any]:
@@ -119,13 +125,15 @@ def main() -> None:
     drain(container)
     assert container.registry is not None
     container.registry.sync()
-    service_run(container, questions[0][0])  # warm-up: loads the system prompt into the prefix cache
+    # Warm-up with a question not measured: loads the system prompt into the prefix cache, as in a
+    # running server, without caching a measured question's whole prompt.
+    service_run(container, "言語モデルとは何ですか？")
 
     rows = []
     for q, expected in questions:
         svc = service_run(container, q)
         raw = raw_run(gen, container, q)
-        rows.append({"question": q, "service": svc, "raw": raw, "correct": expected in svc["answer"]})
+        rows.append({"question": q, "service": svc, "raw": raw, "correct": is_correct(expected, svc)})
     report: dict[str, Any] = {
         "questions": len(rows),
         "service_ttft_ms_median": med([r["service"]["ttft_ms"] for r in rows]),
@@ -162,7 +170,7 @@ def main() -> None:
     container.close()
 
 
-def levers(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def levers(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
     """TTFT and correctness with each lever moved away from the default, one at a time."""
     cfg = container.settings.answer
     default = (cfg.context_tokens, cfg.select_sentences, True)
@@ -170,8 +178,7 @@ def levers(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, st
         default,
         (default[0], False, True),  # no sentence selection: whole passages
         (default[0], default[1], False),  # no prefix cache: every prompt evaluated from scratch
-        (500, default[1], True),
-        (1500, default[1], True),
+        *((b, default[1], True) for b in (300, 450, 600, 900, 1500) if b != default[0]),  # the budget
         (1500, False, False),  # no lever at all
     ]
     out = []
@@ -184,7 +191,7 @@ def levers(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, st
                 gen._ensure().reset()
             r = service_run(container, q)
             ttfts.append(r["ttft_ms"])
-            correct += expected in r["answer"]
+            correct += is_correct(expected, r)
         out.append(
             {
                 "context_tokens": budget,

@@ -7,7 +7,10 @@ abstention accuracy (the same scoring as `shiori eval --answers`), and per quest
 `sources` event, time to first token and the whole answer. Prints JSON.
 
     python bench/answer_quality.py [--dataset jsquad|xquad|lit|PATH] [--questions 100] [--data-dir DIR]
-                                   [--context-tokens N] [--no-select]
+                                   [--context-tokens N[,N…]] [--no-select]
+
+Several `--context-tokens` values (`300,500,900`) answer the same questions once per budget, with the
+index and the model loaded once: the budget sweep behind the README's TTFT/quality trade-off.
 
 `--data-dir` reuses a folder that bench/retrieval.py (or an earlier run) already ingested.
 """
@@ -18,6 +21,7 @@ import argparse
 import json
 import random
 import re
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -66,7 +70,9 @@ def main() -> None:
     ap.add_argument("--dataset", default="jsquad", help="jsquad, xquad, lit or a path")
     ap.add_argument("--questions", type=int, default=100, help="sample this many questions (0 = all)")
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse an ingested data folder")
-    ap.add_argument("--context-tokens", type=int, default=None, help="override answer.context_tokens")
+    ap.add_argument(
+        "--context-tokens", default=None, help="override answer.context_tokens; a comma list sweeps budgets"
+    )
     ap.add_argument("--no-select", action="store_true", help="whole passages (answer.select_sentences off)")
     args = ap.parse_args()
 
@@ -77,8 +83,7 @@ def main() -> None:
         questions = random.Random(0).sample(questions, args.questions)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="shiori-bench-"))
     settings = make_settings(data_dir)
-    if args.context_tokens:
-        settings.answer.context_tokens = args.context_tokens
+    budgets = [int(b) for b in args.context_tokens.split(",")] if args.context_tokens else []
     settings.answer.select_sentences = not args.no_select
     settings.generator.gguf_path = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     container = build_container(settings, with_generator=True)
@@ -89,8 +94,29 @@ def main() -> None:
     n_docs, n_chunks = corpus_size(container, "bench")
 
     ask(container, questions[0].question, "bench")  # warm-up: the system prompt enters the prefix cache
+    runs = []
+    for budget in budgets or [settings.answer.context_tokens]:
+        settings.answer.context_tokens = budget
+        runs.append(run_questions(container, corpus, questions))
+    report: dict[str, Any] = {
+        "dataset": path.name,
+        "documents": n_docs,
+        "chunks": n_chunks,
+        "search_mode": container.settings.search.mode,
+        **runs[0],
+    }
+    if len(runs) > 1:
+        report = {**{k: v for k, v in report.items() if k not in runs[0]}, "sweep": runs}
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    container.close()
+
+
+def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str, Any]:
+    """Answer every question with the container's current settings; quality, timings, per question."""
     records, rows = [], []
-    for q in questions:
+    budget = container.settings.answer.context_tokens
+    t0 = time.perf_counter()
+    for i, q in enumerate(questions, 1):
         r = ask(container, q.question, "bench")
         answer = MARKER.sub("", r["answer"]).strip()
         cited_docs = tuple(c["document_id"] for c in r["citations"])
@@ -110,12 +136,10 @@ def main() -> None:
                 "total_ms": round(r["total_ms"]),
             }
         )
-    report: dict[str, Any] = {
-        "dataset": path.name,
-        "documents": n_docs,
-        "chunks": n_chunks,
+        elapsed = time.perf_counter() - t0
+        print(f"[budget {budget}] {i}/{len(questions)} {elapsed:.0f}s", file=sys.stderr, flush=True)
+    return {
         "answer_settings": container.settings.answer.model_dump(),
-        "search_mode": container.settings.search.mode,
         "quality": answer_metrics(records),
         "sources_event_ms": summary([r["sources_ms"] for r in rows]),
         "ttft_ms": summary([r["ttft_ms"] for r in rows]),
@@ -126,8 +150,6 @@ def main() -> None:
         },
         "per_question": rows,
     }
-    print(json.dumps(report, indent=2, ensure_ascii=False))
-    container.close()
 
 
 if __name__ == "__main__":

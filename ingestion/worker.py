@@ -13,6 +13,8 @@ import threading
 import time
 import uuid
 
+from sqlalchemy.exc import OperationalError
+
 from app.core.embedding import Embedder
 from app.core.errors import ShioriError
 from app.core.metrics import Metrics
@@ -101,14 +103,22 @@ class Worker:
 
     def run_forever(self) -> None:
         logger.info("worker started owner=%s", self.owner)
+        poll = self.settings.worker.poll_interval_s
+        outage_wait = 0.0  # grows while the database stays unreachable, so the log isn't flooded
         while not self.stop_event.is_set():
             try:
                 busy = self.run_once()
-            except Exception:  # the database may be down: wait and try again, never die
+                outage_wait = 0.0
+            except OperationalError as exc:  # the database is down or unreachable: wait, never die
+                outage_wait = min(max(poll, 0.5) if not outage_wait else outage_wait * 2, 5.0)
+                logger.warning("database unavailable; retrying in %.1fs error=%s", outage_wait, exc.orig)
+                self.stop_event.wait(outage_wait)
+                continue
+            except Exception:
                 logger.exception("worker loop error; retrying")
                 busy = False
             if not busy:
-                self.stop_event.wait(self.settings.worker.poll_interval_s)
+                self.stop_event.wait(poll)
         logger.info("worker stopped owner=%s", self.owner)
 
     def start_thread(self) -> threading.Thread:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -66,6 +67,9 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.container = None
+    # Set by the server on SIGTERM/SIGINT, before it drains connections: open answer streams end
+    # with a `shutting_down` error event instead of being cut off (see app.api.sse).
+    app.state.shutting_down = threading.Event()
     guard = hardening.install(app, cfg, registry)
     install_error_handlers(app)
     app.include_router(health.router)

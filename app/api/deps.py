@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -23,6 +24,15 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_shutdown(request: Request) -> threading.Event:
+    """Set once the server has been told to stop (app factory, `shiori serve`)."""
+    event: threading.Event = request.app.state.shutting_down
+    return event
+
+
+ShutdownDep = Annotated[threading.Event, Depends(get_shutdown)]
 
 
 def get_settings(container: ContainerDep) -> Settings:

@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.errors import ShioriError
@@ -25,6 +26,9 @@ _HTTP_CODES = {
     429: "too_many_requests",
     503: "unavailable",
 }
+
+
+DATABASE_RETRY_AFTER_S = 5
 
 
 def error_response(
@@ -55,6 +59,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, str(exc.detail), code, dict(exc.headers or {}))
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            # The database is down, restarting or unreachable (or SQLite stayed locked): try again.
+            logger.warning("database unavailable path=%s error=%s", request.url.path, type(exc.orig).__name__)
+            return error_response(
+                503,
+                "The database is unavailable right now; try again in a few seconds.",
+                "database_unavailable",
+                {"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+            )
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

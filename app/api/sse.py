@@ -25,15 +25,33 @@ def format_event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+class _Tick:
+    """Nothing arrived within the poll interval: time to look at the shutdown flag."""
+
+
+_TICK = _Tick()
+_SHUTDOWN_POLL_S = 0.25
+SHUTTING_DOWN = {"detail": "The server is restarting; ask again in a moment.", "code": "shutting_down"}
+
+
 async def stream_events(
     produce: Callable[[], Iterator[Any]],
     cancel: threading.Event,
     *,
     on_close: Callable[[], None] | None = None,
+    shutdown: threading.Event | None = None,
 ) -> AsyncIterator[bytes]:
     """``produce()`` returns an iterator of events (``.name``, ``.data``) and runs in its own thread.
-    Exceptions become an ``error`` event; the stream always ends; ``on_close`` always runs."""
+    Exceptions become an ``error`` event; the stream always ends; ``on_close`` always runs. When
+    ``shutdown`` is set (the server is stopping), the generation is cancelled and the stream ends with
+    an ``error`` event coded ``shutting_down`` rather than being cut off mid-answer."""
     q: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def next_item() -> bytes | None | _Tick:
+        try:
+            return q.get(timeout=_SHUTDOWN_POLL_S)
+        except queue.Empty:
+            return _TICK
 
     def run() -> None:
         try:
@@ -56,9 +74,14 @@ async def stream_events(
     threading.Thread(target=context.run, args=(run,), name="sse-producer", daemon=True).start()
     try:
         while True:
-            item = await anyio.to_thread.run_sync(q.get, abandon_on_cancel=True)
+            item = await anyio.to_thread.run_sync(next_item, abandon_on_cancel=True)
             if item is None:
                 return
-            yield item
+            if shutdown is not None and shutdown.is_set():
+                cancel.set()
+                yield format_event("error", SHUTTING_DOWN)
+                return
+            if not isinstance(item, _Tick):
+                yield item
     finally:
         cancel.set()

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from app.core.embedding import Embedder, create_embedder
 from app.core.generation import Generator, create_generator
@@ -89,7 +90,9 @@ class Container:
                     if time.monotonic() - last_snapshot >= cfg.snapshot_interval_s:
                         registry.save_snapshots()
                         last_snapshot = time.monotonic()
-                except Exception:  # the database may be briefly down; the next round catches up
+                except OperationalError as exc:  # the database is briefly down: the next round catches up
+                    logger.warning("index sync: database unavailable error=%s", exc.orig)
+                except Exception:
                     logger.exception("index sync failed")
 
         t = threading.Thread(target=loop, name="index-sync", daemon=True)

@@ -170,3 +170,22 @@ def test_openapi_documents_the_upload_body(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     body = spec["paths"]["/api/v1/collections/{collection}/documents"]["post"]["requestBody"]
     assert "multipart/form-data" in body["content"]
+
+
+def test_database_outage_is_503_with_retry_after(client: TestClient) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    container = client.app.state.container  # type: ignore[attr-defined]
+
+    def down(*_: object, **__: object) -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    real = container.factory
+    container.factory = down
+    try:
+        r = client.get("/api/v1/collections/default/documents")
+    finally:
+        container.factory = real
+    assert r.status_code == 503 and r.json()["code"] == "database_unavailable", r.text
+    assert int(r.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/collections/default/documents").status_code == 200  # and back

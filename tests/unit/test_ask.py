@@ -266,3 +266,32 @@ def test_openai_client_streams_a_reply_with_citations(live: Callable[..., LiveSe
         reply = client.chat.completions.create(model="shiori", messages=messages)  # type: ignore[arg-type]
         assert reply.choices[0].message.content == "".join(SCRIPT)
         assert reply.model_dump()["citations"][0]["status"] == "verified"
+
+
+def test_shutdown_ends_open_streams_with_an_error_event_and_frees_the_slot(
+    live: Callable[..., LiveServer],
+) -> None:
+    gen = FakeGenerator([f"tok{i} " for i in range(400)], delay_s=0.02)
+    server = live(gen)
+    with server as url:
+        wait_ready(url)
+        state = server.server.config.app.state  # type: ignore[attr-defined]
+        events: list[str] = []
+        with httpx.Client(base_url=url, timeout=30) as c:
+            with c.stream(
+                "POST", "/api/v1/ask", json={"question": "東京タワーの高さは？", "stream": True}
+            ) as r:
+                for line in r.iter_lines():
+                    if line.startswith("event: "):
+                        events.append(line[7:])
+                        if events.count("token") == 5:
+                            state.shutting_down.set()  # what `shiori serve` does on SIGTERM
+                    elif line.startswith("data: ") and events[-1] == "error":
+                        error = json.loads(line[6:])
+        assert events[-1] == "error" and error["code"] == "shutting_down", events[-3:]
+        assert events.count("token") < 40  # ended within the poll interval, not after 400 tokens
+        time.sleep(0.3)
+        emitted = gen.tokens_emitted
+        time.sleep(0.3)
+        assert gen.tokens_emitted == emitted  # the generation itself stopped
+        assert state.container.slots.depth == 0

@@ -7,7 +7,7 @@ import anyio
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from app.api.deps import ContainerDep
+from app.api.deps import ContainerDep, ShutdownDep
 from app.api.schemas import AskIn, AskOut, ErrorOut
 from app.api.security import ReaderDep, check_collection
 from app.api.sse import stream_events
@@ -43,7 +43,7 @@ def _service(container: Container) -> AnswerService:
         503: {"model": ErrorOut},
     },
 )
-async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep) -> Any:
+async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep, shutdown: ShutdownDep) -> Any:
     check_collection(principal, body.collection)
     service = _service(container)
     req = AskRequest(
@@ -63,7 +63,10 @@ async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep) -> Any
     cancel = threading.Event()
     return StreamingResponse(
         stream_events(
-            lambda: service.stream(req, ticket=ticket, cancel=cancel), cancel, on_close=ticket.close
+            lambda: service.stream(req, ticket=ticket, cancel=cancel),
+            cancel,
+            on_close=ticket.close,
+            shutdown=shutdown,
         ),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},

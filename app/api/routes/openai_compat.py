@@ -19,7 +19,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.api.deps import ContainerDep
+from app.api.deps import ContainerDep, ShutdownDep
 from app.api.routes.ask import _service
 from app.api.schemas import ErrorOut
 from app.api.security import ReaderDep, check_collection
@@ -77,7 +77,9 @@ def list_models(container: ContainerDep, principal: ReaderDep) -> dict[str, Any]
         503: {"model": ErrorOut},
     },
 )
-async def chat_completions(body: ChatCompletionIn, container: ContainerDep, principal: ReaderDep) -> Any:
+async def chat_completions(
+    body: ChatCompletionIn, container: ContainerDep, principal: ReaderDep, shutdown: ShutdownDep
+) -> Any:
     check_collection(principal, body.collection)
     service = _service(container)
     req = to_request(body)
@@ -94,7 +96,10 @@ async def chat_completions(body: ChatCompletionIn, container: ContainerDep, prin
         return JSONResponse(_completion(cid, created, model, result))
     cancel = threading.Event()
     events = stream_events(
-        lambda: _chunks(service, req, ticket, cancel, cid, created, model), cancel, on_close=ticket.close
+        lambda: _chunks(service, req, ticket, cancel, cid, created, model),
+        cancel,
+        on_close=ticket.close,
+        shutdown=shutdown,
     )
     return StreamingResponse(_openai_framing(events), media_type="text/event-stream")
 
