@@ -170,7 +170,9 @@ def main() -> None:
     container.close()
 
 
-def levers(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str | None]]) -> list[dict[str, Any]]:
+def levers(
+    container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str | None]]
+) -> list[dict[str, Any]]:
     """TTFT and correctness with each lever moved away from the default, one at a time."""
     cfg = container.settings.answer
     default = (cfg.context_tokens, cfg.select_sentences, True)

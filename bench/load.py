@@ -113,10 +113,11 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def create_key(self) -> None:
-        """Auth on: every request is checked against a key (as on a network)."""
+        """Auth on: every request is checked against a key (as on a network); a writer key, since the
+        bench uploads the corpus too."""
         self.env["SHIORI_AUTH__MODE"] = "required"
         out = subprocess.run(
-            [sys.executable, "-m", "app.cli", "keys", "create", "--role", "reader", "--json"],
+            [sys.executable, "-m", "app.cli", "keys", "create", "--role", "writer", "--json"],
             cwd=REPO,
             env=self.env,
             capture_output=True,

@@ -98,24 +98,26 @@ def _units(text: str) -> set[str]:
 
 
 def select_sentences(
-    question: str, text: str, *, neighbours: int = 1, min_keep: int = 1
+    question: str, text: str, *, neighbours: int = 1, min_keep: int = 1, tight: bool = False
 ) -> list[tuple[int, int]]:
     """Offsets (in ``text``) of the sentences that bear on the question, plus ``neighbours`` around each.
 
-    Sentences are scored by the question's content units they contain; the best ones are kept in
-    document order. Falls back to the whole text when nothing matches.
+    Sentences are scored by the question's content units they contain; those scoring at least half
+    the best (``tight``: only the best) are kept in document order. Falls back to the whole text when
+    nothing matches (``tight``: to nothing, so a passage that says nothing of the question costs no
+    tokens).
     """
     spans = sentence_spans(text)
-    if len(spans) <= 2:
+    if len(spans) <= 2 and not tight:
         return [(0, len(text))] if text.strip() else []
     q = _units(question)
     scores = [len(q & _units(text[a:b])) for a, b in spans]
-    best = max(scores)
+    best = max(scores, default=0)
     if best == 0:
-        return [(spans[0][0], spans[-1][1])]
+        return [] if tight else [(spans[0][0], spans[-1][1])]
     keep: set[int] = set()
     for i, s in enumerate(scores):
-        if s >= max(1, best // 2):
+        if s >= (best if tight else max(1, best // 2)):
             keep.update(range(max(0, i - neighbours), min(len(spans), i + neighbours + 1)))
     if len(keep) < min_keep:
         keep.update(range(min_keep))
@@ -144,23 +146,34 @@ def pack_sources(
 ) -> PackResult:
     """Number the passages and fit them into ``budget`` tokens, most relevant first.
 
-    A passage that doesn't fit whole is not truncated mid-sentence: with selection on, its selected
-    sentences are tried; if they don't fit either it is dropped (and reported).
+    Nothing is truncated mid-sentence. With selection on, each passage is cut to the sentences that
+    bear on the question and their neighbours; one that doesn't fit so is tried once more with only
+    its best sentences, so a small budget still holds several sources. A passage that fits neither
+    way is dropped (and reported).
     """
     out: list[PackedSource] = []
     dropped: list[int] = []
     used = 0
     for p in passages:
-        pieces = select_sentences(question, p.text) if select else [(0, len(p.text))]
-        text = SEP.join(p.text[a:b].strip() for a, b in pieces)
-        block = _source_block(len(out) + 1, p.title, p.page, text, lang)
-        cost = count_tokens(block) + 2
-        if used + cost > budget:
+        if select:
+            candidates = [
+                select_sentences(question, p.text),
+                select_sentences(question, p.text, neighbours=0, tight=True),
+            ]
+        else:
+            candidates = [[(0, len(p.text))]]
+        for pieces in candidates:
+            if not pieces:
+                continue
+            text = SEP.join(p.text[a:b].strip() for a, b in pieces)
+            cost = count_tokens(_source_block(len(out) + 1, p.title, p.page, text, lang)) + 2
+            if used + cost <= budget:
+                spans = tuple((p.char_start + a, p.char_start + b) for a, b in pieces)
+                out.append(PackedSource(len(out) + 1, p, text, spans, cost))
+                used += cost
+                break
+        else:
             dropped.append(p.chunk_id)
-            continue
-        spans = tuple((p.char_start + a, p.char_start + b) for a, b in pieces)
-        out.append(PackedSource(len(out) + 1, p, text, spans, cost))
-        used += cost
     return PackResult(out, dropped, used)
 
 

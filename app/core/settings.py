@@ -79,7 +79,7 @@ class AnswerSettings(BaseModel):
     k: int = Field(5, ge=1, le=50)  # passages retrieved for the context
     # Prompt tokens for the numbered sources. The default trades time-to-first-token (prompt
     # processing runs at ~75 tokens/s on a 2-core CPU) against answer quality: see README.
-    context_tokens: int = Field(900, ge=64)
+    context_tokens: int = Field(450, ge=64)
     select_sentences: bool = True  # keep only the sentences of a passage that bear on the question
     # Abstain without running the model when the best passage's dense similarity is below this.
     abstain_below: float = Field(0.80, ge=-1, le=1)

@@ -82,6 +82,16 @@ def all_terminal(srv: Server, expected: int) -> dict[str, dict[str, Any]] | None
     return docs if done else None
 
 
+def wait_until_found(srv: Server, query: str, document_id: int, timeout: float) -> None:
+    """Until a search returns the document among its top 3 (the index syncs from the database)."""
+
+    def found() -> bool:
+        r = httpx.post(f"{srv.url}/api/v1/search", json={"query": query, "k": 3}, timeout=30)
+        return any(h["document_id"] == document_id for h in r.json()["passages"])
+
+    wait_until(found, timeout, f"document {document_id} to be found by {query!r}")
+
+
 def chunk_sets(factory: SessionFactory) -> tuple[list[m.Document], dict[int, int]]:
     """Every document, and how many chunks each has in the database."""
     with session_scope(factory) as s:
@@ -174,15 +184,9 @@ def test_every_bad_file_through_the_api_ends_clearly_and_the_worker_survives(
     wait_until(lambda: all_terminal(server, len(ids) + 1), 120, "the later document")
     assert listed(server)[PDF_NOTICE.name]["status"] == "ready"
 
-    def found() -> bool:
-        hits = httpx.post(
-            f"{server.url}/api/v1/search",
-            json={"query": "産前産後休業は労働基準法の第何条に規定されていますか", "k": 3},
-            timeout=30,
-        ).json()["passages"]
-        return any(h["document_id"] == later[PDF_NOTICE.name] for h in hits)
-
-    wait_until(found, 15, "the later document to be searchable")
+    wait_until_found(
+        server, "産前産後休業は労働基準法の第何条に規定されていますか", later[PDF_NOTICE.name], 15
+    )
     failed_ids = {ids[name] for name in FAILS}
     hits = httpx.post(f"{server.url}/api/v1/search", json={"query": "password OCR JPEG", "k": 20}, timeout=30)
     assert not failed_ids & {h["document_id"] for h in hits.json()["passages"]}  # no junk in the index
@@ -434,16 +438,7 @@ def test_postgres_outage_during_ingestion_loses_nothing(
             assert job is not None and job.status == m.JobStatus.done and job.attempts >= 2, job
         r = httpx.get(f"{srv.url}/readyz", timeout=10)
         assert r.status_code == 200, r.text
-
-        def dmca_found() -> bool:
-            hits = httpx.post(
-                f"{srv.url}/api/v1/search",
-                json={"query": "When was the DMCA signed into law?", "k": 3},
-                timeout=30,
-            ).json()["passages"]
-            return any(h["document_id"] == ids[PDF_DMCA.name] for h in hits)
-
-        wait_until(dmca_found, 30, "the index to sync after the outage")
+        wait_until_found(srv, "When was the DMCA signed into law?", ids[PDF_DMCA.name], 30)
     finally:
         srv.stop()
         proxy.close()

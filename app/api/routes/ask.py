@@ -21,7 +21,8 @@ SSE_DOC = (
     "With `stream: true` the response is `text/event-stream` with events `sources` (numbered passages, "
     "sent when retrieval is done), `token` (`{text}` deltas), `citations` (checked citations with "
     "document, page and character span), `done` (timings: retrieval_ms, ttft_ms, tokens, tokens_per_s, "
-    "dropped passages) and `error` (`{detail, code}`)."
+    "dropped passages) and `error` (`{detail, code}`; `timeout`, or `shutting_down` when the server is "
+    "restarting: ask again)."
 )
 
 
