@@ -3,8 +3,10 @@
 Starts the server in a subprocess on a throwaway data folder (real embedding model, real generator by
 default), ingests the seed corpus through the API, then for --duration seconds runs --search-clients
 clients searching back to back and --ask-clients clients asking streamed questions (a client told 429
-waits Retry-After and asks again). Reports latency percentiles, responses by status, request errors,
-requests that hung past --timeout, and the server's RSS before and after. Prints JSON on stdout.
+waits Retry-After and asks again), --rounds times on the same server (figures from the last round; the
+server's RSS after each, so growth can be told from warm-up). Reports latency percentiles, responses
+by status, request errors, requests that hung past --timeout, and the server's RSS before and after.
+Prints JSON on stdout.
 
     python bench/load.py                                   # 50 search + 10 ask clients, 60 s
     python bench/load.py --duration 5 --search-clients 5 --ask-clients 1    # a smoke run
@@ -282,6 +284,9 @@ def main() -> None:
     p.add_argument("--slots", type=int, default=1, help="concurrent generations")
     p.add_argument("--queue", type=int, default=4, help="questions waiting for a slot before 429")
     p.add_argument("--auth", action="store_true", help="require an API key (checked on every request)")
+    p.add_argument(
+        "--rounds", type=int, default=2, help="repeat the load on the same server; figures from the last"
+    )
     args = p.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="shiori-load-") as tmp:
@@ -299,11 +304,14 @@ def main() -> None:
                     f"{server.url}/api/v1/search", json={"query": q}, headers=server.headers, timeout=60
                 )
             before = rss_mb(server.proc.pid)
-            print(f"{chunks} passages indexed; load for {args.duration:g} s…", file=sys.stderr)
             samples: list[float] = []
-            search, ask, elapsed = asyncio.run(run_load(server, args, samples))
-            time.sleep(2)
-            after = rss_mb(server.proc.pid)
+            after_rounds: list[float] = []
+            for n in range(1, args.rounds + 1):
+                print(f"{chunks} passages indexed; round {n}: load for {args.duration:g} s…", file=sys.stderr)
+                search, ask, elapsed = asyncio.run(run_load(server, args, samples))
+                time.sleep(2)
+                after = rss_mb(server.proc.pid)
+                after_rounds.append(after["rss"])
             alive = (
                 server.proc.poll() is None
                 and httpx.get(f"{server.url}/healthz", timeout=10).status_code == 200
@@ -315,6 +323,7 @@ def main() -> None:
     result: dict[str, Any] = {
         "config": {
             "duration_s": args.duration,
+            "rounds": args.rounds,
             "search_clients": args.search_clients,
             "ask_clients": args.ask_clients,
             "generator": args.generator,
@@ -347,6 +356,9 @@ def main() -> None:
         "server_rss_mb": {
             "before": before["rss"],
             "after": after["rss"],
+            # The first round pages in the model and grows the allocator's per-thread arenas; memory
+            # is flat when the later rounds end where the first did.
+            "after_each_round": after_rounds,
             "max_during": max(samples, default=before["rss"]),
             "peak_ever": after["peak"],
         },
