@@ -68,3 +68,40 @@ def test_factory_and_fake() -> None:
     mecab = create_analyzer(KeywordSettings())
     assert isinstance(mecab, MecabAnalyzer) and mecab.fields == ("word", "char")
     assert FakeAnalyzer().analyze("Red 東京") == {"word": ["red", "東", "京"]}
+
+
+def test_taggers_are_reused_across_short_lived_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server makes a thread per streamed answer; a tagger per thread was never given back (the
+    process grew by ~10 MB per answer). Taggers come from a pool: as many as ran at once, no more."""
+    import fugashi
+
+    made: list[object] = []
+    real = fugashi.Tagger
+
+    def counting_tagger(*args: object) -> object:
+        made.append(object())
+        return real(*args)
+
+    monkeypatch.setattr(fugashi, "Tagger", counting_tagger)
+    analyzer = MecabAnalyzer()
+    results: list[list[str]] = []
+    for _ in range(20):
+        t = threading.Thread(target=lambda: results.append(analyzer.analyze("東京タワーの高さ")["word"]))
+        t.start()
+        t.join()
+    assert len(made) == 1
+    assert results == [["東京", "タワー", "高い", "さ"]] * 20
+
+    barrier = threading.Barrier(4)
+
+    def together() -> None:
+        barrier.wait()
+        for _ in range(50):
+            assert analyzer.analyze("大規模言語モデルの学習")["word"]
+
+    threads = [threading.Thread(target=together) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert 1 <= len(made) <= 4  # concurrent calls never share a tagger, and no more are made than needed

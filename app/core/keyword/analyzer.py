@@ -15,9 +15,11 @@ own length normalisation. NFKC first, so ｶﾀｶﾅ, ＡＢＣ and １２３ m
 
 from __future__ import annotations
 
+import queue
 import re
-import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -70,37 +72,46 @@ class MecabAnalyzer:
     script_field: str | None = "char"  # empty exactly when the text has no Japanese
 
     def __init__(self) -> None:
-        # MeCab taggers must not be used by two threads at once: one per thread, made on first use.
-        self._local = threading.local()
+        # MeCab taggers must not be used by two threads at once, so each call borrows one from a pool
+        # (made on demand: as many as calls ever ran at once). Not one per thread: the server makes
+        # a thread per streamed answer, and a tagger is never given back when its thread ends
+        # (about 10 MB each, measured), so per-thread taggers grew the process without bound.
+        self._idle: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     @property
     def analyzer_id(self) -> str:
         return "mecab-unidic-lite/v1"
 
-    def _tagger(self) -> Any:
-        tagger = getattr(self._local, "tagger", None)
-        if tagger is None:
+    @contextmanager
+    def _tagger(self) -> Iterator[Any]:
+        try:
+            tagger = self._idle.get_nowait()
+        except queue.Empty:
             import fugashi  # imported lazily: loading the dictionary takes a moment
 
-            tagger = self._local.tagger = fugashi.Tagger()
-        return tagger
+            tagger = fugashi.Tagger()
+        try:
+            yield tagger
+        finally:
+            self._idle.put(tagger)
 
     def analyze(self, text: str) -> dict[str, list[str]]:
         text = normalize(text)
         if not _HAS_JA.search(text):
             return {"word": latin_terms(text), "char": []}
         words: list[str] = []
-        for word in self._tagger()(text):
-            feature = word.feature
-            if feature.pos1 in _DROP_POS:
-                continue
-            surface = word.surface
-            if surface.isascii():
-                words.extend(latin_terms(surface))
-            elif _HAS_JA.search(surface):
-                # orthBase is the dictionary form in its usual spelling (unidic-lite's `lemma` is
-                # often katakana, which merges homophones); unknown words have none.
-                words.append((feature.orthBase or surface).lower())
-            else:
-                words.extend(_WORD.findall(surface))
+        with self._tagger() as tagger:
+            for word in tagger(text):
+                feature = word.feature
+                if feature.pos1 in _DROP_POS:
+                    continue
+                surface = word.surface
+                if surface.isascii():
+                    words.extend(latin_terms(surface))
+                elif _HAS_JA.search(surface):
+                    # orthBase is the dictionary form in its usual spelling (unidic-lite's `lemma` is
+                    # often katakana, which merges homophones); unknown words have none.
+                    words.append((feature.orthBase or surface).lower())
+                else:
+                    words.extend(_WORD.findall(surface))
         return {"word": words, "char": char_bigrams(text) + latin_terms(_JA_RUN.sub(" ", text))}
