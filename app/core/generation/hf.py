@@ -46,6 +46,11 @@ class TransformersGenerator:
     def loaded(self) -> bool:
         return self._model is not None
 
+    @property
+    def dtype(self) -> Any:
+        """The torch dtype the model runs in (bfloat16 on CPUs with native support), once loaded."""
+        return None if self._model is None else self._model.dtype
+
     def warm_up(self) -> None:
         with self._lock:
             if self._model is not None:
