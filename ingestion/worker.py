@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.exc import OperationalError
 
@@ -39,9 +40,11 @@ class Worker:
         *,
         owner: str | None = None,
         metrics: Metrics | None = None,
+        on_job_done: Callable[[], None] | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
+        self.on_job_done = on_job_done  # e.g. the embedded worker wakes its API's index sync
         self.factory = factory
         self.owner = owner or make_owner_id()
         self.pipeline = Pipeline(settings, factory, embedder, self.owner)
@@ -77,6 +80,8 @@ class Worker:
         else:
             if written is not None and self.metrics is not None:
                 self.metrics.observe_ingest(*written, time.perf_counter() - t0)
+        if self.on_job_done is not None:
+            self.on_job_done()
         return True
 
     def _count_failure(self, reason: str, count: int = 1) -> None:

@@ -48,7 +48,13 @@ def create_app(
         container.preload_generator()
         worker = None
         if cfg.worker.embedded:
-            worker = Worker(cfg, container.factory, container.embedder, metrics=registry)
+            worker = Worker(
+                cfg,
+                container.factory,
+                container.embedder,
+                metrics=registry,
+                on_job_done=container.wake_index_sync,
+            )
             worker.start_thread()
         app.state.container = container
         logger.info("shiori ready db=%s", container.engine.url.render_as_string(hide_password=True))

@@ -41,9 +41,11 @@ class Container:
     generator_error: str | None = None
     _threads: list[threading.Thread] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
+    _wake: threading.Event = field(default_factory=threading.Event)
 
     def close(self) -> None:
         self._stop.set()
+        self._wake.set()
         for t in self._threads:
             t.join(timeout=30)
         if self.registry is not None:
@@ -75,8 +77,14 @@ class Container:
         t = threading.Thread(target=load, name="generator-load", daemon=True)
         t.start()
 
+    def wake_index_sync(self) -> None:
+        """A document just became ready (or failed) here: sync now rather than at the next poll, so a
+        question asked the moment the UI shows `ready` already finds it."""
+        self._wake.set()
+
     def start_index_sync(self) -> None:
-        """Poll the database so chunks that became ready elsewhere (any worker) appear within seconds."""
+        """Poll the database so chunks that became ready elsewhere (any worker) appear within seconds;
+        at once when this process's own worker says it finished a document (`wake_index_sync`)."""
         assert self.registry is not None
         registry, cfg = self.registry, self.settings.index
 
@@ -84,7 +92,11 @@ class Container:
             last_snapshot = 0.0
             import time
 
-            while not self._stop.wait(cfg.sync_interval_s):
+            while True:
+                self._wake.wait(cfg.sync_interval_s)
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
                 try:
                     registry.sync()
                     if time.monotonic() - last_snapshot >= cfg.snapshot_interval_s:

@@ -110,7 +110,18 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("ui-files")
     notes = folder / "harbor-notes.txt"
     notes.write_text(NOTES, encoding="utf-8")
-    return {"notes": notes}
+    # Long enough (a few hundred passages) that its stages stay on screen for seconds on any machine:
+    # the small files can go from queued to ready between two polls of the list.
+    log = folder / "weather-log.txt"
+    log.write_text(
+        "\n\n".join(
+            f"Day {i}: the station recorded {i % 17 + 3} millimetres of rain, a low of {i % 9} degrees and "
+            f"winds from the {('north', 'east', 'south', 'west')[i % 4]} at {i % 23 + 5} kilometres per hour."
+            for i in range(1500)
+        ),
+        encoding="utf-8",
+    )
+    return {"notes": notes, "log": log}
 
 
 class Page:
@@ -170,16 +181,19 @@ def test_page_is_served_with_policy_and_no_errors(ui: Page, server: Server) -> N
     assert ui.errors == []
 
 
-def test_upload_pdf_and_text_follow_the_real_stages_to_ready(ui: Page, files: dict[str, Path]) -> None:
+def test_upload_pdf_and_text_follow_the_real_stages_to_ready(
+    ui: Page, files: dict[str, Path], server: Server
+) -> None:
     page = ui.page
-    page.set_input_files("[data-testid=file-input]", [str(PDF), str(files["notes"]), str(LOCKED_PDF)])
+    uploads = [PDF, files["notes"], LOCKED_PDF, files["log"]]
+    page.set_input_files("[data-testid=file-input]", [str(p) for p in uploads])
     items = page.locator("[data-testid=upload-item]")
     seen: set[str] = set()
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         seen.update(page.locator("[data-testid=upload-status]").all_text_contents())
         tones = items.evaluate_all("els => els.map(e => e.dataset.tone)")
-        if len(tones) == 3 and "active" not in tones:
+        if len(tones) == len(uploads) and "active" not in tones:
             break
         time.sleep(0.1)
     else:
@@ -207,6 +221,13 @@ def test_upload_pdf_and_text_follow_the_real_stages_to_ready(ui: Page, files: di
     items.and_(page.locator("[data-tone=duplicate]")).wait_for()
     assert page.locator("[data-testid=document]", has_text="harbor-notes.txt").count() == 1
     ui.shot("desktop-uploads")
+
+    # The long file was only there to be watched: the questions below are about the harbor notes.
+    import httpx
+
+    listed = httpx.get(f"{server.url}/api/v1/collections/default/documents", timeout=10).json()
+    log_id = next(d["id"] for d in listed if d["filename"] == files["log"].name)
+    assert httpx.delete(f"{server.url}/api/v1/documents/{log_id}", timeout=10).status_code == 204
 
 
 def test_ask_streams_after_sources_and_citation_opens_the_page(ui: Page) -> None:

@@ -189,3 +189,22 @@ def test_database_outage_is_503_with_retry_after(client: TestClient) -> None:
     assert r.status_code == 503 and r.json()["code"] == "database_unavailable", r.text
     assert int(r.headers["Retry-After"]) > 0
     assert client.get("/api/v1/collections/default/documents").status_code == 200  # and back
+
+
+def test_a_document_is_searchable_as_soon_as_it_is_ready(
+    make_settings: Callable[..., Settings], sqlite_url: str
+) -> None:
+    """The embedded worker wakes the index sync when it finishes a document: a question asked the
+    moment the list says `ready` finds it, even with a long polling interval."""
+    settings = make_settings(sqlite_url, worker={"embedded": True}, index={"sync_interval_s": 60})
+    with TestClient(create_app(settings)) as client:
+        time.sleep(0.5)  # the sync loop is waiting out its 60 s interval
+        doc_id = upload(client, ("tower.txt", TXT_JA.encode())).json()["documents"][0]["document_id"]
+        assert wait_terminal(client, doc_id)["status"] == "ready"
+        deadline = time.monotonic() + 2
+        while True:
+            hits = client.post("/api/v1/search", json={"query": "東京タワー", "k": 1}).json()["passages"]
+            if hits and hits[0]["document_id"] == doc_id:
+                break
+            assert time.monotonic() < deadline, "not searchable within 2 s of ready"
+            time.sleep(0.05)
