@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from app.db import models as m
 from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope
 from tests.conftest import CORPUS
-from tests.e2e.test_serve_e2e import Server
+from tests.e2e.test_serve_e2e import Server, free_port
 from tests.integration.test_corpus_pipeline import FAILS, RECOVERS
 
 pytestmark = pytest.mark.e2e
@@ -291,9 +291,7 @@ class OutageProxy:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = int(s.getsockname()[1])
+        self.port = free_port()
         self._conns: list[socket.socket] = []
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
