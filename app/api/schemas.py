@@ -137,10 +137,12 @@ class ReadyOut(BaseModel):
     embedding_model: str | None
     indexed_chunks: int
     worker: Literal["embedded", "external"]
-    generator: Literal["loaded", "loading", "lazy", "error", "disabled"] = Field(
-        description="Answering model: loaded, loading in the background, loaded on first question, failed"
+    generator: Literal["loaded", "loading", "lazy", "restarting", "unreachable", "error", "disabled"] = Field(
+        description="Answering model: loaded, loading in the background, loaded on first question, its "
+        "process restarting after a crash, external server unreachable, failed"
     )
     generator_error: str | None = None
+    generator_restarts: int = Field(0, description="Times the generator process was restarted")
 
 
 class ChatMessageIn(BaseModel):

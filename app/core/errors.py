@@ -89,3 +89,23 @@ class ConfigurationError(ShioriError):
 
     code = "configuration_error"
     status = 500
+
+
+class GeneratorUnavailable(ShioriError):
+    """The answering model is not serving right now (its process is restarting, or an external
+    server is unreachable). Search and uploads keep working; ask again after ``retry_after_s``."""
+
+    code = "generator_unavailable"
+    status = 503
+
+    def __init__(self, detail: str, retry_after_s: int = 5, *, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after_s = retry_after_s
+
+
+class GeneratorCrashed(ShioriError):
+    """The generator process died in the middle of this answer (it restarts on its own)."""
+
+    code = "generator_crashed"
+    status = 503
+    retry_after_s = 5

@@ -7,7 +7,7 @@ cardinality: HTTP routes are path templates, failure reasons are error codes; no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from prometheus_client import (
@@ -19,6 +19,8 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 _TTFT = (0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180)
@@ -93,6 +95,11 @@ class Metrics:
         """Read ``gauge`` from ``read()`` at each scrape (never stale, nothing to update)."""
         gauge.set_function(read)
 
+    def watch_generator(self, generator: Any) -> None:
+        """The generator's state at each scrape: which state it is in (one series per state, the
+        current one 1) and how often its process was restarted."""
+        self.registry.register(_GeneratorCollector(generator))
+
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
@@ -129,3 +136,26 @@ class Metrics:
 
     def observe_job_failure(self, reason: str, count: int = 1) -> None:
         self.job_failures.labels(reason).inc(count)
+
+
+GENERATOR_STATES = ("loaded", "loading", "lazy", "restarting", "unreachable", "error")
+
+
+class _GeneratorCollector(Collector):
+    def __init__(self, generator: Any) -> None:
+        self.generator = generator
+
+    def collect(self) -> Iterator[Metric]:
+        status = getattr(self.generator, "status", None)
+        current = status() if status is not None else ("loaded" if self.generator.loaded else "lazy")
+        state = GaugeMetricFamily(
+            "shiori_generator_state", "Answering model state (1 for the current one)", labels=["state"]
+        )
+        for name in GENERATOR_STATES:
+            state.add_metric([name], 1.0 if name == current else 0.0)
+        yield state
+        restarts = CounterMetricFamily(
+            "shiori_generator_restarts", "Times the generator process was restarted (crash or failed check)"
+        )
+        restarts.add_metric([], float(getattr(self.generator, "restarts", 0)))
+        yield restarts

@@ -58,8 +58,32 @@ class ChunkingSettings(BaseModel):
     overlap_sentences: int = Field(1, ge=0, le=5)
 
 
+class OpenAIGeneratorSettings(BaseModel):
+    """An external OpenAI-compatible chat server (llama.cpp server, vLLM, Ollama, TGI)."""
+
+    base_url: str = "http://127.0.0.1:8080/v1"  # up to and including /v1
+    model: str = ""  # the server's model name ("" = the first one /models lists)
+    api_key: str | None = None
+    # Counting tokens for the context budget: the server's own tokenize endpoint where it has one
+    # (llama.cpp, vLLM); else this local tokenizer (a tokenizer.json file or a folder holding one).
+    tokenizer_path: Path | None = None
+    connect_timeout_s: float = Field(5.0, gt=0)
+    read_timeout_s: float = Field(120.0, gt=0, description="longest wait for the next streamed token")
+
+
 class GeneratorSettings(BaseModel):
-    backend: Literal["llama_cpp", "transformers", "fake"] = "llama_cpp"
+    backend: Literal["llama_cpp", "transformers", "openai", "fake"] = "llama_cpp"
+    # Run the model in its own supervised process (a crash there ends one answer, never the API).
+    # None = yes for llama_cpp and transformers, no for fake; the openai backend is only a client.
+    isolate: bool | None = None
+    # llama.cpp "extra buffer types" (weight repacking for CPU-specific kernels). The start-up check
+    # falls back to off by itself if the kernels crash; set false to skip straight to that.
+    extra_bufts: bool = True
+    # Prompt-lookup speculative decoding: tokens drafted from the prompt per step (0 = off); greedy
+    # output stays the same. See README, "Generator build and speed".
+    prompt_lookup: int = Field(0, ge=0, le=32)
+    start_timeout_s: float = Field(600.0, gt=0, description="loading + start-up check, per attempt")
+    openai: OpenAIGeneratorSettings = OpenAIGeneratorSettings()
     # llama_cpp: None means the bundled Qwen2.5 GGUF assembled by `shiori models prepare`.
     gguf_path: Path | None = None
     # transformers: a local Hugging Face causal-LM folder (optionally with a GGUF file inside it).

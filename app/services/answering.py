@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal
-from app.core.errors import InvalidInput
+from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
 from app.core.followup import standalone_query
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
 from app.core.metrics import Metrics
@@ -64,6 +64,9 @@ class AnswerService:
         self._validate(req)
         with session_scope(self.retriever.factory) as session:
             get_collection(session, req.collection)
+        available = getattr(self.generator, "check_available", None)
+        if available is not None:
+            available()  # 503 + Retry-After now, rather than an error event later
 
     def stream(
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
@@ -136,6 +139,11 @@ class AnswerService:
                 out["timings"] = ev.data
             elif ev.name == "error":
                 out["error"] = ev.data
+        err = out.get("error") or {}
+        if err.get("code") == GeneratorCrashed.code:
+            raise GeneratorCrashed(err["detail"])
+        if err.get("code") == GeneratorUnavailable.code:
+            raise GeneratorUnavailable(err["detail"])
         return out
 
     # ---- steps -------------------------------------------------------------------------------
@@ -196,6 +204,13 @@ class AnswerService:
                 if time.monotonic() > deadline:
                     timed_out = True
                     break
+        except (GeneratorCrashed, GeneratorUnavailable) as exc:
+            # The model's process died (or the external server went away) mid-answer: this answer
+            # ends here, with what it said so far discarded by the client; the next one gets a
+            # restarted generator.
+            logger.warning("answer ended: %s", exc.detail)
+            yield Event("error", {"detail": exc.detail, "code": exc.code})
+            return
         finally:
             close = getattr(tokens_iter, "close", None)
             if close is not None:

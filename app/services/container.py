@@ -50,6 +50,9 @@ class Container:
             t.join(timeout=30)
         if self.registry is not None:
             self.registry.save_snapshots()
+        close_generator = getattr(self.generator, "close", None)
+        if close_generator is not None:
+            close_generator()  # the generator process, if it has one
         self.engine.dispose()
 
     def generator_status(self) -> str:
@@ -57,9 +60,15 @@ class Container:
             return "disabled"
         if self.generator_error:
             return "error"
+        status = getattr(self.generator, "status", None)
+        if status is not None:  # a supervised process or an external server says for itself
+            return str(status())
         if self.generator.loaded:
             return "loaded"
         return "loading" if self.settings.generator.preload else "lazy"
+
+    def generator_error_detail(self) -> str | None:
+        return self.generator_error or getattr(self.generator, "last_error", None)
 
     def preload_generator(self) -> None:
         """Load the generator in the background so the API (search, uploads) serves meanwhile."""
@@ -159,6 +168,8 @@ def build_container(
         c.retriever = create_retriever(settings, factory, embedder, c.registry)
     if with_generator and c.retriever is not None:
         c.generator = generator or create_generator(settings)
+        if metrics is not None:
+            metrics.watch_generator(c.generator)
         c.slots = GenerationSlots(settings.answer.slots, settings.answer.queue)
         c.answers = AnswerService(settings, c.retriever, c.generator, metrics=metrics)
     return c

@@ -35,6 +35,7 @@ def readyz(request: Request) -> JSONResponse:
         indexed_chunks=container.registry.total_chunks() if container and container.registry else 0,
         worker="embedded" if container is not None and container.settings.worker.embedded else "external",
         generator=container.generator_status() if container is not None else "disabled",
-        generator_error=container.generator_error if container is not None else None,
+        generator_error=container.generator_error_detail() if container is not None else None,
+        generator_restarts=getattr(container.generator, "restarts", 0) if container is not None else 0,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
 
 if TYPE_CHECKING:
     from app.core.settings import Settings
@@ -54,20 +54,46 @@ class Generator(Protocol):
 
 def create_generator(settings: Settings) -> Generator:
     cfg = settings.generator
+    isolate = cfg.isolate if cfg.isolate is not None else cfg.backend in ("llama_cpp", "transformers")
+    if cfg.backend == "openai":
+        from app.core.generation.openai_backend import OpenAIGenerator
+
+        return OpenAIGenerator(cfg.openai)
+    spec = generator_spec(settings)
+    if isolate:
+        from app.core.generation.process import ProcessGenerator
+
+        # The start-up check's fallback: llama.cpp without extra buffer types (CPU-specific repacked
+        # kernels, where the AMX one crashed).
+        fallbacks = [{"extra_bufts": False}] if spec["backend"] == "llama_cpp" and spec["extra_bufts"] else []
+        return ProcessGenerator(spec, fallbacks=fallbacks, start_timeout_s=cfg.start_timeout_s)
+    from app.core.generation.child import build
+
+    return build(spec)
+
+
+def generator_spec(settings: Settings) -> dict[str, Any]:
+    """What the generator process needs to build its backend (JSON: it crosses a process boundary)."""
+    cfg = settings.generator
     if cfg.backend == "fake":
-        from app.core.generation.fake import FakeGenerator
-
-        return FakeGenerator(script=cfg.fake_script, delay_s=cfg.fake_delay_s)
+        return {"backend": "fake", "script": cfg.fake_script, "delay_s": cfg.fake_delay_s}
     if cfg.backend == "llama_cpp":
-        from app.core.generation.llama_cpp import LlamaCppGenerator
-
-        return LlamaCppGenerator(
-            settings.generator_gguf_path, n_ctx=cfg.n_ctx, threads=cfg.threads, batch_size=cfg.n_batch
-        )
+        return {
+            "backend": "llama_cpp",
+            "path": str(settings.generator_gguf_path),
+            "n_ctx": cfg.n_ctx,
+            "threads": cfg.threads,
+            "n_batch": cfg.n_batch,
+            "extra_bufts": cfg.extra_bufts,
+            "prompt_lookup": cfg.prompt_lookup,
+        }
     if cfg.backend == "transformers":
-        from app.core.generation.hf import TransformersGenerator
-
         if cfg.model_path is None:
             raise ValueError("generator.model_path is required for the transformers backend")
-        return TransformersGenerator(cfg.model_path, gguf_file=cfg.gguf_file, threads=cfg.threads)
+        return {
+            "backend": "transformers",
+            "path": str(cfg.model_path),
+            "gguf_file": cfg.gguf_file,
+            "threads": cfg.threads,
+        }
     raise ValueError(f"unknown generator backend {cfg.backend!r}")

@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,24 @@ logger = logging.getLogger(__name__)
 
 class LlamaCppGenerator:
     def __init__(
-        self, path: Path, *, n_ctx: int = 4096, threads: int | None = None, batch_size: int = 512
+        self,
+        path: Path,
+        *,
+        n_ctx: int = 4096,
+        threads: int | None = None,
+        batch_size: int = 512,
+        extra_bufts: bool = True,
+        prompt_lookup: int = 0,
     ) -> None:
         self.path = Path(path)
         self.n_ctx = n_ctx
         self.threads = threads or os.cpu_count() or 1
         self.batch_size = batch_size
+        # llama.cpp's "extra buffer types" repack weights for CPU-specific kernels (AMX, AVX-512...).
+        # Off is the safe fallback: the AMX one segfaulted on some CPUs (see ProcessGenerator).
+        self.extra_bufts = extra_bufts
+        # Prompt-lookup (n-gram) speculative decoding: draft this many tokens from the prompt; 0 = off.
+        self.prompt_lookup = prompt_lookup
         self._llm: Any = None
         self._formatter: Any = None
         self._stop: list[str] = []
@@ -60,15 +73,29 @@ class LlamaCppGenerator:
                 raise ModelUnavailable(
                     "The llama_cpp backend needs llama-cpp-python: pip install llama-cpp-python"
                 ) from exc
-            logger.info("loading generator path=%s threads=%s n_ctx=%s", self.path, self.threads, self.n_ctx)
-            llm = Llama(
-                model_path=str(self.path),
-                n_ctx=self.n_ctx,
-                n_threads=self.threads,
-                n_threads_batch=self.threads,
-                n_batch=self.batch_size,
-                verbose=False,
+            logger.info(
+                "loading generator path=%s threads=%s n_ctx=%s extra_bufts=%s prompt_lookup=%s",
+                self.path,
+                self.threads,
+                self.n_ctx,
+                self.extra_bufts,
+                self.prompt_lookup,
             )
+            kwargs: dict[str, Any] = {}
+            if self.prompt_lookup:
+                from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+                kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
+            with _model_params(extra_bufts=self.extra_bufts):
+                llm = Llama(
+                    model_path=str(self.path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.threads,
+                    n_threads_batch=self.threads,
+                    n_batch=self.batch_size,
+                    verbose=False,
+                    **kwargs,
+                )
             template = llm.metadata.get("tokenizer.chat_template")
             if not template:
                 raise ModelUnavailable(f"{self.path} has no chat template in its metadata.")
@@ -81,6 +108,20 @@ class LlamaCppGenerator:
             self._formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos)
             self._stop = [eos] if eos else []
             self._llm = llm
+
+    def info(self) -> dict[str, Any]:
+        """What `shiori doctor` and the start-up log report: the build's CPU features and our knobs."""
+        import llama_cpp
+
+        return {
+            "backend": "llama_cpp",
+            "llama_cpp_python": getattr(llama_cpp, "__version__", "?"),
+            "system_info": llama_cpp.llama_print_system_info().decode("utf-8", "replace").strip(),
+            "extra_bufts": self.extra_bufts,
+            "prompt_lookup": self.prompt_lookup,
+            "threads": self.threads,
+            "n_ctx": self.n_ctx,
+        }
 
     def _ensure(self) -> Any:
         if self._llm is None:
@@ -126,3 +167,30 @@ class LlamaCppGenerator:
                         yield text
             finally:
                 chunks.close()  # stops llama.cpp decoding at once
+
+
+_params_lock = threading.Lock()
+
+
+@contextmanager
+def _model_params(*, extra_bufts: bool) -> Iterator[None]:
+    """`Llama()` has no argument for ``use_extra_bufts``: while it loads, make llama-cpp-python's
+    default model parameters carry our choice."""
+    if extra_bufts:
+        yield
+        return
+    import llama_cpp.llama_cpp as lib
+
+    with _params_lock:
+        original = lib.llama_model_default_params
+
+        def params() -> Any:
+            p = original()
+            p.use_extra_bufts = False
+            return p
+
+        lib.llama_model_default_params = params
+        try:
+            yield
+        finally:
+            lib.llama_model_default_params = original
