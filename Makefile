@@ -5,17 +5,48 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup models run serve test test-unit test-ui ui browser lint format bench clean
+.PHONY: setup models run serve test test-unit test-ui ui browser lint format bench clean lock doctor
 
 setup: $(STAMP) models
 
-# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+# Every Python dependency comes from a lock file with hashes (requirements/*.lock, `make lock`).
+# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build. llama-cpp-python is compiled
+# from its hashed source archive with explicit flags (requirements/llama-cmake-args), never -march=native,
+# so the same build runs on every x86-64 CPU with AVX2 (the AMX kernels that crashed are not built).
+LLAMA_CMAKE_ARGS ?= $(shell cat requirements/llama-cmake-args)
+LLAMA_STAMP := $(VENV)/.llama-built
+PIP_VERSION ?= pip==26.3
+LLAMA_VERSION := $(shell grep -o 'llama-cpp-python==[0-9.]*' pyproject.toml | head -1 | cut -d= -f3)
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q $(PIP_VERSION)
+
+$(LLAMA_STAMP): requirements/llama.lock requirements/llama-cmake-args | $(VENV)/bin/python
+	@echo "compiling llama-cpp-python (a few minutes, once) with: $(LLAMA_CMAKE_ARGS)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) \
+		$(BIN)/pip install -q --no-cache-dir --force-reinstall --no-deps --require-hashes -r requirements/llama.lock
+	touch $(LLAMA_STAMP)
+
+$(STAMP): pyproject.toml requirements/dev.lock $(LLAMA_STAMP)
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps --require-hashes -r requirements/dev.lock
+	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# Regenerate the lock files after changing a dependency in pyproject.toml (README: "Upgrading").
+LOCK_ARGS := --generate-hashes --no-emit-index-url --no-emit-find-links --strip-extras \
+	--unsafe-package torch --unsafe-package llama-cpp-python -c requirements/constraints.in
+lock: $(VENV)/bin/python
+	$(BIN)/pip install -q $(TORCH) 'pip-tools>=7.4'
+	$(BIN)/pip-compile -q $(LOCK_ARGS) --extra dev -o requirements/dev.lock pyproject.toml
+	$(BIN)/pip-compile -q $(LOCK_ARGS) -c requirements/dev.lock -o requirements/runtime.lock pyproject.toml
+	rm -rf $(VENV)/llama-src
+	$(BIN)/pip download -q --no-deps --no-binary :all: -d $(VENV)/llama-src "llama-cpp-python==$(LLAMA_VERSION)"
+	{ head -2 requirements/llama.lock; echo "llama-cpp-python==$(LLAMA_VERSION) \\"; \
+	  echo "    --hash=sha256:$$(sha256sum $(VENV)/llama-src/*.tar.gz | cut -d' ' -f1)"; } > requirements/llama.lock.new
+	mv requirements/llama.lock.new requirements/llama.lock
 
 models: $(STAMP)
 	$(BIN)/shiori models prepare
@@ -25,6 +56,10 @@ run: setup ui
 
 serve:
 	$(BIN)/shiori serve
+
+# CPU features, the llama.cpp build, the model files, measured prompt and decode speed.
+doctor: setup
+	$(BIN)/shiori doctor
 
 # The browser UI: app/ui (TypeScript) built into app/ui/dist, which the API serves at /.
 UI_DIR := app/ui

@@ -286,6 +286,50 @@ def cmd_models_prepare(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from app.services.doctor import run_doctor
+
+    if not args.json:
+        print(
+            "checking the CPU, the model files and the generator (loads the model, ~10-30 s)...",
+            file=sys.stderr,
+        )
+    report = run_doctor(settings, measure=not args.no_measure)
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False, indent=2))
+        return 0 if report["ok"] else 1
+    cpu, gen = report["cpu"], report["generator"]
+    print(f"CPU        {cpu['model']} ({cpu['cores']} cores)")
+    print(f"           features: {' '.join(cpu['features']) or '?'}")
+    if cpu["missing"]:
+        print(f"           MISSING: {' '.join(cpu['missing'])} (the llama.cpp build needs AVX2)")
+    for m in report["models"]:
+        state = "ok" if m["ok"] else f"PROBLEM: {m['problem']}"
+        print(f"model      {m['model']}: {m['path']}: {state}")
+    print(f"generator  backend {gen['backend']}" + (f", model {gen['model']}" if gen.get("model") else ""))
+    if not gen["ok"]:
+        print(f"           PROBLEM: {gen['problem']}")
+    for key, label in (("system_info", "llama.cpp"), ("base", "server"), ("tokenizer_source", "tokens")):
+        if gen.get(key):
+            print(f"           {label}: {gen[key]}")
+    if "extra_bufts" in gen:
+        fallback = " (the start-up check fell back)" if gen.get("level") else ""
+        print(f"           extra buffer types: {'on' if gen['extra_bufts'] else 'off'}{fallback}")
+        print(f"           prompt lookup: {gen.get('prompt_lookup') or 'off'}, threads: {gen.get('threads')}")
+    if gen.get("load_s") is not None:
+        print(f"           loaded and checked in {gen['load_s']} s")
+    speed = gen.get("speed")
+    if speed:
+        print(
+            f"speed      prompt {speed['prompt_tokens_per_s']} tokens/s ({speed['prompt_tokens']} tokens, "
+            f"first token after {speed['ttft_s']} s), decode {speed['decode_tokens_per_s']} tokens/s"
+        )
+    print("all good" if report["ok"] else "problems found (see above)")
+    return 0 if report["ok"] else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="shiori", description="Question answering over your own documents.")
     p.add_argument("-v", "--verbose", action="store_true")
@@ -332,6 +376,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(fn=cmd_migrate)
 
     add_keys_parser(sub)
+
+    s = sub.add_parser(
+        "doctor", help="check the CPU, model files and generator; measure prompt and decode speed"
+    )
+    s.add_argument("--json", action="store_true", help="print the report as JSON")
+    s.add_argument("--no-measure", action="store_true", help="skip the speed measurement")
+    s.set_defaults(fn=cmd_doctor)
 
     s = sub.add_parser("models", help="manage the bundled models")
     msub = s.add_subparsers(dest="models_command", required=True)

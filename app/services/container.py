@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
 from app.core.embedding import Embedder, create_embedder
+from app.core.errors import GeneratorUnavailable
 from app.core.generation import Generator, create_generator
 from app.core.metrics import Metrics
 from app.core.settings import Settings
@@ -58,11 +59,11 @@ class Container:
     def generator_status(self) -> str:
         if self.generator is None:
             return "disabled"
-        if self.generator_error:
-            return "error"
         status = getattr(self.generator, "status", None)
         if status is not None:  # a supervised process or an external server says for itself
             return str(status())
+        if self.generator_error:
+            return "error"
         if self.generator.loaded:
             return "loaded"
         return "loading" if self.settings.generator.preload else "lazy"
@@ -79,6 +80,8 @@ class Container:
         def load() -> None:
             try:
                 generator.warm_up()
+            except GeneratorUnavailable as exc:  # an external server not up yet: retried per question
+                logger.warning("generator not available yet: %s", exc.detail)
             except Exception as exc:  # reported by /readyz and by /ask; search keeps working
                 logger.exception("generator failed to load")
                 self.generator_error = str(exc)
