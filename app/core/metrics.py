@@ -30,6 +30,7 @@ _RATE = (1, 2, 5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 200, 500)
 class Metrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
+        self._generator_collector: _GeneratorCollector | None = None
         self.http_requests = Counter(
             "shiori_http_requests_total", "HTTP requests", ["method", "route", "status"], registry=r
         )
@@ -98,7 +99,11 @@ class Metrics:
     def watch_generator(self, generator: Any) -> None:
         """The generator's state at each scrape: which state it is in (one series per state, the
         current one 1) and how often its process was restarted."""
-        self.registry.register(_GeneratorCollector(generator))
+        if self._generator_collector is None:
+            self._generator_collector = _GeneratorCollector(generator)
+            self.registry.register(self._generator_collector)
+        else:  # the app started again (tests re-enter one app): report the new generator
+            self._generator_collector.generator = generator
 
     def render(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
