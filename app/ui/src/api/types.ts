@@ -136,7 +136,8 @@ export interface ChatMessage {
 
 export interface Readiness {
   status: "ready" | "starting";
-  generator: "loaded" | "loading" | "lazy" | "error" | "disabled";
+  generator: "loaded" | "loading" | "lazy" | "restarting" | "unreachable" | "error" | "disabled";
   generator_error: string | null;
+  generator_restarts: number;
   indexed_chunks: number;
 }

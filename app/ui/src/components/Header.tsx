@@ -19,6 +19,14 @@ function ModelStatus({ server }: { server: ServerState }) {
   } else if (server.readiness.generator === "loading") {
     tone = "busy";
     text = t("model_loading");
+  } else if (server.readiness.generator === "restarting") {
+    tone = "busy";
+    text = t("model_restarting");
+    title = server.readiness.generator_error ?? undefined;
+  } else if (server.readiness.generator === "unreachable") {
+    tone = "error";
+    text = t("model_unreachable");
+    title = server.readiness.generator_error ?? undefined;
   } else if (server.readiness.generator === "error") {
     tone = "error";
     text = t("model_error");
