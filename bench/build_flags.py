@@ -42,20 +42,25 @@ import llama_cpp
 import llama_cpp.llama_cpp as lib
 from llama_cpp import Llama
 gguf, extra, prompt_repeat, decode = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3]), int(sys.argv[4])
-# A runtime-dispatch build ships its CPU variants as libggml-cpu-*.so next to libllama.so; ggml looks
-# for them beside the executable (python) and in the working directory, so load them by hand.
+# A runtime-dispatch build's wheel puts its CPU variants (libggml-cpu-haswell.so, ...) in
+# site-packages/bin, and ggml looks for them beside the executable (python) and in the working
+# directory, so llama-cpp-python alone finds no CPU backend: load them by hand.
 import ctypes, glob, os
-libdir = os.path.join(os.path.dirname(llama_cpp.__file__), "lib")
-if glob.glob(os.path.join(libdir, "libggml-cpu-*.so")):
-    ggml = ctypes.CDLL(os.path.join(libdir, "libggml.so"))
+pkg = os.path.dirname(llama_cpp.__file__)
+variants = os.path.join(os.path.dirname(pkg), "bin")
+if glob.glob(os.path.join(variants, "libggml-cpu-*.so")):
+    ggml = ctypes.CDLL(os.path.join(pkg, "lib", "libggml.so"))
     ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
-    ggml.ggml_backend_load_all_from_path(libdir.encode())
+    ggml.ggml_backend_load_all_from_path(variants.encode())
 orig = lib.llama_model_default_params
 def params():
     p = orig(); p.use_extra_bufts = extra; return p
 lib.llama_model_default_params = params
 t = time.perf_counter()
-llm = Llama(model_path=gguf, n_ctx=2048, n_batch=512, n_threads=None, n_threads_batch=None, verbose=False)
+threads = os.cpu_count()  # as Shiori runs it (llama-cpp-python's default decodes on half the cores)
+llm = Llama(
+    model_path=gguf, n_ctx=2048, n_batch=512, n_threads=threads, n_threads_batch=threads, verbose=False
+)
 load_s = time.perf_counter() - t
 passage = ("栞（しおり）は、読みかけの本のページに挟んで、どこまで読んだかを示すための道具である。"
            "紙や布、金属などで作られ、日本では古くから使われてきた。")
@@ -113,6 +118,10 @@ def unpack(wheel: Path) -> Path:
 
 def probe(site: Path, extra: bool, prompt_repeat: int, decode: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(site)}
+    # The dispatch build's CPU variants need libggml-base.so.0 but carry no RPATH to llama_cpp/lib.
+    env["LD_LIBRARY_PATH"] = os.pathsep.join(
+        p for p in (str(site / "llama_cpp/lib"), env.get("LD_LIBRARY_PATH")) if p
+    )
     r = subprocess.run(
         [sys.executable, "-c", PROBE, str(GGUF), "1" if extra else "0", str(prompt_repeat), str(decode)],
         env=env,

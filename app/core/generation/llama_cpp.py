@@ -86,6 +86,10 @@ class LlamaCppGenerator:
                 from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
                 kwargs["draft_model"] = LlamaPromptLookupDecoding(num_pred_tokens=self.prompt_lookup)
+                # Drafting scores every position: llama-cpp-python 0.3.36 sizes its score buffer from
+                # the `logits_all` argument (n_batch rows otherwise), so a prompt longer than n_batch
+                # fails without it. It costs n_ctx x vocabulary floats of memory (2.5 GB at 4096).
+                kwargs["logits_all"] = True
             with _model_params(extra_bufts=self.extra_bufts):
                 llm = Llama(
                     model_path=str(self.path),

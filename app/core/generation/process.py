@@ -307,7 +307,12 @@ class ProcessGenerator:
         delay = self.backoff_s[0]
         while not self._closing.is_set():
             spec = self.levels[self.level]
-            proc, conn = self._spawn(spec)
+            try:
+                proc, conn = self._spawn(spec)
+            except OSError as exc:  # no Python to start, out of processes or memory
+                logger.exception("cannot start the generator process")
+                self._set_state("failed", f"The generator process could not be started: {exc}")
+                return
             self._proc, self.pid = proc, proc.pid
             started = time.monotonic()
             crashed = ""
