@@ -107,6 +107,15 @@ def isolation(container: Any, local: LlamaCppGenerator, rounds: int, max_tokens:
                 run(gen, messages, 1)
                 for _ in range(3):
                     hop[name].append(run(gen, messages, 1)["ttft_ms"])
+        # Decode speed on long answers (the seed answers are 7-50 tokens: their rate is noisy).
+        counting: list[Message] = [
+            {"role": "user", "content": "1から60まで、数字を一行に一つずつ書いてください。"}
+        ]
+        long_rows: dict[str, list[float | None]] = {"in_process": [], "process": []}
+        for _ in range(max(3, rounds * 2)):
+            long_rows["in_process"].append(run(local, counting, 120)["decode_tps"])
+            long_rows["process"].append(run(remote, counting, 120)["decode_tps"])
+        long_tps = {k: med(v) for k, v in long_rows.items()}
         tps = {k: med([r["decode_tps"] for r in v]) for k, v in rows.items()}
         cached = {k: med(v) for k, v in hop.items()}
         packing = {"in_process": pack_ms(container, local), "process": pack_ms(container, remote)}
@@ -116,6 +125,10 @@ def isolation(container: Any, local: LlamaCppGenerator, rounds: int, max_tokens:
             "decode_tokens_per_s": tps,
             "decode_ratio_process_vs_in_process": round(tps["process"] / tps["in_process"], 3)
             if tps["process"] and tps["in_process"]
+            else None,
+            "decode_tokens_per_s_120_token_answers": long_tps,
+            "decode_ratio_120_token_answers": round(long_tps["process"] / long_tps["in_process"], 3)
+            if long_tps["process"] and long_tps["in_process"]
             else None,
             "ttft_ms_median": {k: med([r["ttft_ms"] for r in v]) for k, v in rows.items()},
             "ttft_ms_cached_prompt": cached,
