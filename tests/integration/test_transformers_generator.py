@@ -4,6 +4,7 @@ same text the model generates when run directly, respects max_tokens and stops w
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -127,9 +128,25 @@ def test_cancel_stops_generation_within_a_token_or_two(tiny_lm: Path) -> None:
 
 
 def test_factory_picks_the_backend_and_a_missing_folder_is_an_error(tiny_lm: Path, tmp_path: Path) -> None:
-    settings = Settings(generator={"backend": "transformers", "model_path": tiny_lm})
+    settings = Settings(generator={"backend": "transformers", "model_path": tiny_lm, "isolate": False})
     gen = create_generator(settings)
     assert isinstance(gen, TransformersGenerator)
     assert gen.count_tokens("osaka castle") == 2
     with pytest.raises(ModelUnavailable, match="does not exist"):
         TransformersGenerator(tmp_path / "nope").warm_up()
+
+
+def test_the_transformers_backend_runs_in_its_own_process_by_default(tiny_lm: Path) -> None:
+    from app.core.generation.process import ProcessGenerator
+
+    gen = create_generator(Settings(generator={"backend": "transformers", "model_path": tiny_lm}))
+    assert isinstance(gen, ProcessGenerator) and gen.spec["backend"] == "transformers"
+    try:
+        gen.warm_up()
+        assert gen.pid is not None and gen.pid != os.getpid()
+        assert gen.count_tokens("osaka castle") == 2
+        local = TransformersGenerator(tiny_lm)
+        opts = GenerationOptions(max_tokens=6)
+        assert "".join(gen.stream(MESSAGES, opts)) == "".join(local.stream(MESSAGES, opts))
+    finally:
+        gen.close()
