@@ -33,6 +33,7 @@ from tests.e2e.test_serve_e2e import Server
 pytestmark = pytest.mark.e2e
 
 QUESTION = "Transformerは何年に提案されましたか？"
+LONG_QUESTION = "Transformerについて詳しく説明してください。"  # a long answer: still writing when killed
 
 
 def generator_pid(api_pid: int) -> int | None:
@@ -63,6 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path, qwen_gg
         SHIORI_GENERATOR__BACKEND="llama_cpp",
         SHIORI_GENERATOR__GGUF_PATH=str(qwen_gguf),
         SHIORI_GENERATOR__N_CTX="2048",
+        SHIORI_ANSWER__ABSTAIN_BELOW="0",  # the long question always reaches the model
     )
     srv.start()
     try:
@@ -92,7 +94,7 @@ def test_generator_crash_mid_answer_ends_one_stream_and_nothing_else(
     fresh = SEEDS[1 + [signal.SIGSEGV, signal.SIGKILL].index(sig)]
     ids = upload(srv, [fresh])
 
-    reader = StreamReader(srv.url, QUESTION)
+    reader = StreamReader(srv.url, LONG_QUESTION)
     reader.start()
     assert reader.tokens.wait(120), reader.events
     os.kill(gen_pid, sig)
