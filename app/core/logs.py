@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -27,9 +28,25 @@ def _request_id(record: logging.LogRecord) -> str | None:
     return rid if isinstance(rid, str) else request_id_var.get()
 
 
+# Control characters (and Unicode line breaks) that would let a logged value start a line of its own.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_controls(text: str) -> str:
+    """``\\n``, ``\\r``, ``\\x1b``... instead of the characters themselves: a URL path with ``%0a`` or a
+    file name with an ANSI escape can't forge or hide log lines."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        # One record is one line: the message's own control characters are escaped; a traceback
+        # (added after this, by format()) keeps its lines below it.
+        record.message = escape_controls(record.message)
+        return super().formatMessage(record)
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
@@ -37,7 +54,7 @@ class TextFormatter(logging.Formatter):
         if rid is None:
             return line
         first, nl, rest = line.partition("\n")  # keep a traceback below the line it belongs to
-        return f"{first} request_id={rid}{nl}{rest}"
+        return f"{first} request_id={escape_controls(rid)}{nl}{rest}"
 
 
 class JsonFormatter(logging.Formatter):

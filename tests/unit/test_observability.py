@@ -248,3 +248,26 @@ def test_shiori_serve_writes_json_lines_with_request_ids(tmp_path: Path) -> None
     assert any(x["logger"].startswith("uvicorn") for x in lines)
     access = [x for x in lines if x.get("request_id") == "e2e-77"]
     assert access and "route=/api/v1/collections" in access[0]["message"]
+
+
+def test_text_log_lines_cannot_be_forged_with_control_characters() -> None:
+    """A URL-decoded path with %0a (or a file name with an ANSI escape) stays on its own line."""
+    forged = "GET /x\n2026-01-01 00:00:00,000 INFO shiori.access GET /admin status=200\r\x1b[2J\u2028"
+    record = logging.LogRecord("shiori.access", logging.INFO, __file__, 1, "%s status=404", (forged,), None)
+    token = request_id_var.set("rid\nfake")
+    try:
+        text = TextFormatter().format(record)
+    finally:
+        request_id_var.reset(token)
+    assert len(text.splitlines()) == 1 and "\x1b" not in text and "\u2028" not in text
+    assert "GET /x\\n2026-01-01" in text and "\\r\\x1b[2J\\u2028 status=404" in text
+    assert text.endswith("request_id=rid\\nfake")
+    # A traceback still follows on its own lines.
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        import sys
+
+        failed = logging.LogRecord("x", logging.ERROR, __file__, 1, "bad\nline", (), sys.exc_info())
+    lines = TextFormatter().format(failed).splitlines()
+    assert lines[0].endswith("bad\\nline") and lines[-1] == "ValueError: boom"
