@@ -145,15 +145,20 @@ class ReadyOut(BaseModel):
     generator_restarts: int = Field(0, description="Times the generator process was restarted")
 
 
+# The same conversation limits for /api/v1/ask and /v1/chat/completions.
+MAX_HISTORY_MESSAGES = 50
+MAX_MESSAGE_CHARS = 20_000
+
+
 class ChatMessageIn(BaseModel):
     role: Literal["user", "assistant"]
-    content: str = Field(max_length=20_000)
+    content: str = Field(max_length=MAX_MESSAGE_CHARS)
 
 
 class AskIn(BaseModel):
     question: str = Field(min_length=1, examples=["Transformerを提案した論文は？"])
     collection: str = "default"
-    history: list[ChatMessageIn] = Field(default_factory=list, max_length=50)
+    history: list[ChatMessageIn] = Field(default_factory=list, max_length=MAX_HISTORY_MESSAGES)
     k: int | None = Field(None, ge=1, le=50, description="Passages to retrieve (default from settings)")
     stream: bool = False
 

@@ -24,11 +24,19 @@ def needs_context(question: str) -> bool:
     return bool(_JA_ANAPHORA.search(question) or _EN_ANAPHORA.search(question)) or content < 6
 
 
-def standalone_query(question: str, history: Sequence[Message]) -> str:
-    """The text to search for: the question itself, or joined with the previous user question."""
+def standalone_query(question: str, history: Sequence[Message], max_chars: int | None = None) -> str:
+    """The text to search for: the question itself, or joined with the previous user question. With
+    ``max_chars``, the previous question is cut (from its start) so the joined query stays within it."""
     if not needs_context(question):
         return question
     previous = [m["content"] for m in history if m["role"] == "user" and m["content"].strip()]
     if not previous:
         return question
-    return f"{previous[-1].strip()} {question.strip()}"
+    question = question.strip()
+    before = previous[-1].strip()
+    if max_chars is not None:
+        room = max_chars - len(question) - 1
+        if room <= 0:
+            return question[:max_chars]
+        before = before[-room:]
+    return f"{before} {question}"

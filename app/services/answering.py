@@ -93,7 +93,7 @@ class AnswerService:
         cancel = cancel or threading.Event()
         question = self._validate(req)
         t0 = time.perf_counter()
-        query = standalone_query(question, req.history)
+        query = standalone_query(question, req.history, self.settings.limits.max_query_chars)
         result = self.retriever.search(query, req.collection, req.k or cfg.k)
         retrieval_ms = (time.perf_counter() - t0) * 1000
         lang = detect_language(question)

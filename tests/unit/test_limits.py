@@ -162,3 +162,30 @@ def test_cors_allows_only_the_configured_origins(make_client: Any) -> None:
     r = client.get("/api/v1/collections", headers={"Origin": "https://app.example"})
     assert r.headers["access-control-allow-origin"] == "https://app.example"
     assert "x-request-id" in r.headers["access-control-expose-headers"].lower()
+
+
+def test_chat_completions_has_the_same_conversation_limits_as_ask(make_client: Any) -> None:
+    client = make_client()
+    turns = [{"role": "user" if i % 2 == 0 else "assistant", "content": "ok"} for i in range(51)]
+    ask = {"question": "x", "history": turns[:51]}
+    assert client.post("/api/v1/ask", json=ask).status_code == 422  # 51 earlier messages
+    r = client.post("/v1/chat/completions", json={"messages": [*turns, {"role": "user", "content": "q?"}]})
+    assert r.status_code == 422 and r.json()["code"] == "history_too_long"
+    many = [{"role": "system", "content": "s"}] * 200 + [{"role": "user", "content": "q?"}]
+    assert client.post("/v1/chat/completions", json={"messages": many}).status_code == 422
+    big = [{"role": "assistant", "content": "z" * 20_001}, {"role": "user", "content": "q?"}]
+    r = client.post("/v1/chat/completions", json={"messages": big})
+    assert r.status_code == 422 and r.json()["code"] == "message_too_long"
+    assert client.post("/api/v1/ask", json={"question": "q?", "history": big[:1]}).status_code == 422
+
+
+def test_a_follow_up_joined_with_the_previous_question_stays_within_the_query_limit() -> None:
+    from app.core.followup import standalone_query
+
+    history: list[Any] = [{"role": "user", "content": "東京タワー" * 400}]  # 2,000 characters
+    query = standalone_query("それはいつ？", history, max_chars=100)
+    assert (
+        len(query) == 100 and query.endswith(" それはいつ？") and query.startswith("タワー東京タワー")
+    )  # the last 93 characters of it
+    assert standalone_query("それはいつ？", history).endswith("東京タワー それはいつ？")
+    assert standalone_query("x" * 120, history, max_chars=100) == "x" * 120  # needs no context: unchanged

@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import ContainerDep, ShutdownDep
 from app.api.routes.ask import _service
-from app.api.schemas import ErrorOut
+from app.api.schemas import MAX_HISTORY_MESSAGES, MAX_MESSAGE_CHARS, ErrorOut
 from app.api.security import ReaderDep, check_collection
 from app.api.sse import stream_events
 from app.core.errors import InvalidInput
@@ -38,7 +38,8 @@ class ChatMessage(BaseModel):
 
 class ChatCompletionIn(BaseModel):
     model: str = "shiori"
-    messages: list[ChatMessage] = Field(min_length=1)
+    # The history /api/v1/ask accepts, its question, and a few system/tool messages.
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_HISTORY_MESSAGES + 10)
     stream: bool = False
     collection: str = Field("default", description="Shiori extension: the collection to answer from")
     k: int | None = Field(None, ge=1, le=50, description="Shiori extension: passages to retrieve")
@@ -57,6 +58,14 @@ def to_request(body: ChatCompletionIn) -> AskRequest:
     turns = [m for m in body.messages if m.role in ("user", "assistant")]
     if not turns or turns[-1].role != "user":
         raise InvalidInput("The last message must be the user's question.", code="no_question")
+    if len(turns) - 1 > MAX_HISTORY_MESSAGES:
+        raise InvalidInput(
+            f"At most {MAX_HISTORY_MESSAGES} earlier messages are kept; send fewer.", code="history_too_long"
+        )
+    if any(len(_text(m.content)) > MAX_MESSAGE_CHARS for m in body.messages):
+        raise InvalidInput(
+            f"A message is longer than {MAX_MESSAGE_CHARS} characters.", code="message_too_long"
+        )
     history: list[Message] = [
         {"role": "user" if m.role == "user" else "assistant", "content": _text(m.content)} for m in turns[:-1]
     ]
