@@ -30,31 +30,19 @@ from typing import Any
 
 from _common import REPO, SHARED, add_texts, build_container, drain, make_settings
 
-from app.core.generation import GenerationOptions, Message
+from app.core.generation import Message
 from app.core.generation.llama_cpp import LlamaCppGenerator
 from app.core.generation.process import ProcessGenerator
 from app.core.prompting import build_messages, detect_language, pack_sources
+from app.services.doctor import timed_stream
 from bench.answer import QUESTIONS
 
 GGUF = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
 
 
 def run(gen: Any, messages: list[Message], max_tokens: int) -> dict[str, Any]:
-    t0 = time.perf_counter()
-    first = last = None
-    text = ""
-    for delta in gen.stream(messages, GenerationOptions(max_tokens=max_tokens)):
-        last = time.perf_counter()
-        first = first or last
-        text += delta
-    assert first is not None and last is not None
-    tokens = gen.count_tokens(text)
-    return {
-        "ttft_ms": (first - t0) * 1000,
-        "tokens": tokens,
-        "decode_tps": (tokens - 1) / (last - first) if tokens > 1 and last > first else None,
-        "text": text,
-    }
+    out = timed_stream(gen, messages, max_tokens)
+    return {**out, "ttft_ms": out["ttft_s"] * 1000}
 
 
 def med(xs: list[float | None]) -> float | None:

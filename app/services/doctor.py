@@ -100,26 +100,35 @@ def measure_generator(gen: Generator, *, passages: int = 12, max_tokens: int = 6
         },
     ]
     prompt_tokens = gen.prompt_tokens(messages)
+    run = timed_stream(gen, messages, max_tokens)
+    return {
+        "prompt_tokens": prompt_tokens,
+        "ttft_s": round(run["ttft_s"], 3),
+        "prompt_tokens_per_s": round(prompt_tokens / run["ttft_s"], 1),
+        "generated_tokens": run["tokens"],
+        "decode_tokens_per_s": round(run["decode_tps"], 1) if run["decode_tps"] is not None else None,
+    }
+
+
+def timed_stream(gen: Generator, messages: list[Message], max_tokens: int) -> dict[str, Any]:
+    """One greedy answer, timed: ``text``, ``ttft_s`` (to the first delta), ``tokens`` (in the
+    generator's tokenizer) and ``decode_tps`` (tokens after the first / the time they took)."""
     t0 = time.perf_counter()
     first = last = None
     text = ""
     for delta in gen.stream(messages, GenerationOptions(max_tokens=max_tokens)):
-        now = time.perf_counter()
-        first = first or now
-        last = now
+        last = time.perf_counter()
+        first = first or last
         text += delta
     if first is None or last is None:
         raise ShioriError("The generator produced no text.", code="generation_failed")
-    generated = gen.count_tokens(text)
+    tokens = gen.count_tokens(text)
     decode_s = last - first
     return {
-        "prompt_tokens": prompt_tokens,
-        "ttft_s": round(first - t0, 3),
-        "prompt_tokens_per_s": round(prompt_tokens / (first - t0), 1),
-        "generated_tokens": generated,
-        "decode_tokens_per_s": round((generated - 1) / decode_s, 1)
-        if generated > 1 and decode_s > 0
-        else None,
+        "text": text,
+        "ttft_s": first - t0,
+        "tokens": tokens,
+        "decode_tps": (tokens - 1) / decode_s if tokens > 1 and decode_s > 0 else None,
     }
 
 
