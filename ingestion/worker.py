@@ -69,10 +69,17 @@ class Worker:
         except jobs.LeaseLost:
             logger.warning("lease lost, dropping job=%s", job.job_id)
             self._count_failure("lease_lost")
-        except ShioriError as exc:  # bad input: a permanent, readable failure
-            logger.info("document failed document=%s reason=%s", job.document_id, exc.detail)
-            self._record_failure(job, exc.detail)
-            self._count_failure(exc.code)
+        except ShioriError as exc:
+            if exc.transient:  # a model or service not available yet: not the file's fault, retry
+                logger.warning(
+                    "ingestion deferred job=%s code=%s reason=%s", job.job_id, exc.code, exc.detail
+                )
+                self._record_retry(job, f"{exc.code}: {exc.detail}"[:2000])
+                self._count_failure("transient")
+            else:  # bad input: a permanent, readable failure
+                logger.info("document failed document=%s reason=%s", job.document_id, exc.detail)
+                self._record_failure(job, exc.detail)
+                self._count_failure(exc.code)
         except Exception as exc:  # anything else may be transient: retry with backoff
             logger.exception("ingestion error job=%s", job.job_id)
             self._record_retry(job, f"{type(exc).__name__}: {exc}"[:2000])

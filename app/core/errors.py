@@ -9,6 +9,10 @@ class ShioriError(Exception):
     code = "error"
     status = 400  # the HTTP status the API uses; services never look at it
     retry_after_s: int | None = None  # for "try again later" errors: when to try
+    # True where the same request can succeed later unchanged (a model or service not available yet):
+    # the ingestion worker retries these with backoff; any other ShioriError is the input's fault and
+    # fails the document at once.
+    transient = False
 
     def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail)
@@ -54,11 +58,13 @@ class ModelUnavailable(ShioriError):
 
     code = "model_unavailable"
     status = 503
+    transient = True
 
 
 class NotReady(ShioriError):
     code = "not_ready"
     status = 503
+    transient = True
 
 
 class Unauthorized(ShioriError):
@@ -78,6 +84,7 @@ class Forbidden(ShioriError):
 class RateLimited(ShioriError):
     code = "rate_limited"
     status = 429
+    transient = True
 
     def __init__(self, detail: str, retry_after_s: int) -> None:
         super().__init__(detail)
@@ -97,6 +104,7 @@ class GeneratorUnavailable(ShioriError):
 
     code = "generator_unavailable"
     status = 503
+    transient = True
 
     def __init__(self, detail: str, retry_after_s: int = 5, *, code: str | None = None) -> None:
         super().__init__(detail, code=code)
@@ -108,4 +116,5 @@ class GeneratorCrashed(ShioriError):
 
     code = "generator_crashed"
     status = 503
+    transient = True
     retry_after_s = 5

@@ -1,7 +1,8 @@
 """transformers backend: any local Hugging Face causal-LM folder (or a GGUF in it via ``gguf_file``).
 
-Generation runs in a worker thread feeding a TextIteratorStreamer; cancellation goes through a
-StoppingCriteria that checks the cancel event between tokens. bf16 where the CPU supports it.
+Generation runs in a worker thread feeding a TextIteratorStreamer (an exception there is raised to
+the reader when the stream ends); cancellation goes through a StoppingCriteria that checks the cancel
+event between tokens. bf16 where the CPU supports it.
 """
 
 from __future__ import annotations
@@ -117,12 +118,14 @@ class TransformersGenerator:
         if options.temperature > 0:
             kwargs["temperature"] = options.temperature
 
+        failure: list[Exception] = []
+
         def run() -> None:
             try:
                 with self._run_lock, torch.inference_mode():
                     model.generate(**kwargs)
-            except Exception:
-                logger.exception("generation failed")
+            except Exception as exc:
+                failure.append(exc)  # before end(): the reader checks it once the stream ends
                 streamer.end()  # unblock the reader instead of leaving it waiting forever
 
         thread = threading.Thread(target=run, name="hf-generate", daemon=True)
@@ -132,7 +135,9 @@ class TransformersGenerator:
                 if text:
                     yield text
                 if cancel is not None and cancel.is_set():
-                    break
+                    return
+            if failure:  # a failed generate() is an error, never a complete (truncated) answer
+                raise failure[0]
         finally:
             halt.set()  # the generate() thread stops at its next token
             thread.join(timeout=60)
