@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from app.core.settings import Settings
+from tests.support.settings import build_settings
 
 PG_URL = os.environ.get("SHIORI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]
@@ -72,7 +73,8 @@ def db_url(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings for a test: data in tmp_path, fake models, no embedded worker, short leases."""
+    """Settings for a test: data in tmp_path, fake models, no embedded worker, short leases; never
+    anything from `.env` or `SHIORI_*` variables."""
 
     def make(db_url: str | None = None, **overrides: Any) -> Settings:
         data: dict[str, Any] = {
@@ -83,12 +85,7 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "worker": {"embedded": False, "poll_interval_s": 0.05, "lease_s": 5, "backoff_base_s": 0},
             "index": {"sync_interval_s": 0.1},
         }
-        for key, value in overrides.items():
-            if isinstance(value, dict) and isinstance(data.get(key), dict):
-                data[key] = {**data[key], **value}
-            else:
-                data[key] = value
-        return Settings(**data)
+        return build_settings(data, overrides)
 
     return make
 

@@ -34,6 +34,7 @@ from app.db.session import SessionFactory, make_engine, make_session_factory, se
 from tests.conftest import CORPUS
 from tests.e2e.test_serve_e2e import Server, free_port
 from tests.integration.test_corpus_pipeline import FAILS, RECOVERS
+from tests.support.ci import require
 
 pytestmark = pytest.mark.e2e
 
@@ -131,8 +132,7 @@ def readable(reason: str | None) -> bool:
 
 @pytest.fixture
 def server(tmp_path: Path, e5_model_dir: Path) -> Iterator[Server]:
-    if not (CORPUS / "pdf/bad").is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require((CORPUS / "pdf/bad").is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     srv = make_server(tmp_path, e5_model_dir, SHIORI_LIMITS__MAX_UPLOAD_BYTES=str(1_000_000))
     srv.start()
     yield srv
@@ -229,8 +229,7 @@ class StreamReader(threading.Thread):
 
 @pytest.mark.parametrize("stop", ["graceful", "kill"])
 def test_api_restart_mid_stream_loses_nothing(stop: str, tmp_path: Path, e5_model_dir: Path) -> None:
-    if not SEEDS:
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(SEEDS, f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     srv = make_server(
         tmp_path,
         e5_model_dir,
@@ -385,8 +384,7 @@ class ServerStop:
 def test_postgres_outage_during_ingestion_loses_nothing(
     postgres_url: str, tmp_path: Path, e5_model_dir: Path
 ) -> None:
-    if not SEEDS:
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(SEEDS, f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     from sqlalchemy.engine import make_url
 
     real = make_url(postgres_url)

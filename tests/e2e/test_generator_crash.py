@@ -29,6 +29,7 @@ from tests.e2e.test_faults import (
     wait_until,
 )
 from tests.e2e.test_serve_e2e import Server
+from tests.support.ci import require
 
 pytestmark = pytest.mark.e2e
 
@@ -55,8 +56,7 @@ def generator_pid(api_pid: int) -> int | None:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path, qwen_gguf: Path) -> Iterator[Server]:
-    if not SEEDS:
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(SEEDS, f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     tmp = tmp_path_factory.mktemp("gencrash")
     srv = make_server(
         tmp,

@@ -29,6 +29,7 @@ from app.services import keys as keys_service
 from app.services.container import build_database
 from tests.conftest import CORPUS, REPO
 from tests.e2e.test_serve_e2e import free_port
+from tests.support.ci import require
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -133,8 +134,7 @@ class Api:
 def layout(
     postgres_url: str, e5_model_dir: Path, tmp_path: Path
 ) -> Iterator[tuple[Procs, SessionFactory, str]]:
-    if not (CORPUS / "seeds").is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require((CORPUS / "seeds").is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     data = tmp_path / "data"
     settings = Settings(paths={"data_dir": data}, db={"url": postgres_url})
     engine, factory = build_database(settings)  # the compose `migrate` service

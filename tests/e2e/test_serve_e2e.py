@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS, REPO
+from tests.support.ci import require
 
 pytestmark = pytest.mark.e2e
 
@@ -80,8 +81,7 @@ class Server:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path) -> Iterator[Server]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(CORPUS.is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     tmp = tmp_path_factory.mktemp("e2e")
     srv = Server(tmp / "data", e5_model_dir, tmp / "server.log")
     srv.start()

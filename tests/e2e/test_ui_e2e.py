@@ -25,6 +25,7 @@ import pytest
 
 from tests.conftest import CORPUS, REPO
 from tests.e2e.test_serve_e2e import Server
+from tests.support.ci import require
 
 pytestmark = pytest.mark.e2e
 
@@ -84,8 +85,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path, qwen_gguf: Path) -> Iterator[Server]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(CORPUS.is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     tmp = tmp_path_factory.mktemp("ui-e2e")
     srv = Server(tmp / "data", e5_model_dir, tmp / "server.log")
     srv.env.update(

@@ -16,6 +16,7 @@ from app.services.answering import AskRequest
 from app.services.container import Container, build_container
 from ingestion.worker import Worker
 from tests.conftest import CORPUS
+from tests.support.ci import require
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +25,7 @@ pytestmark = pytest.mark.integration
 def answering(
     tmp_path_factory: pytest.TempPathFactory, real_embedder: Any, real_generator: Any
 ) -> Iterator[tuple[Container, dict[str, int]]]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(CORPUS.is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     settings = Settings(
         paths={"data_dir": tmp_path_factory.mktemp("answer")},  # type: ignore[arg-type]
         worker={"embedded": False},  # type: ignore[arg-type]

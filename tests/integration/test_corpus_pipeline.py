@@ -20,6 +20,7 @@ from app.services import documents as docs
 from app.services.container import Container, build_container
 from ingestion.worker import Worker
 from tests.conftest import CORPUS
+from tests.support.ci import require
 
 pytestmark = pytest.mark.integration
 
@@ -53,8 +54,7 @@ def manifest_pages() -> dict[str, int]:
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, dict[str, int]]]:
-    if not (CORPUS / "pdf").is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require((CORPUS / "pdf").is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     data = tmp_path_factory.mktemp("corpus")
     settings = Settings(
         paths={"data_dir": data},  # type: ignore[arg-type]
@@ -123,6 +123,5 @@ def test_bad_pdf_fails_cleanly_with_a_reason(ingested: Fixture, name: str) -> No
 
 
 def test_every_bad_file_is_accounted_for() -> None:
-    if not (CORPUS / "pdf/bad").is_dir():
-        pytest.skip("corpus not found")
+    require((CORPUS / "pdf/bad").is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     assert {p.name for p in (CORPUS / "pdf/bad").glob("*.pdf")} == RECOVERS | set(FAILS)

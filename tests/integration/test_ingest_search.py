@@ -21,6 +21,7 @@ from app.services import documents as docs
 from app.services.container import Container, build_container
 from ingestion.worker import Worker
 from tests.conftest import CORPUS
+from tests.support.ci import require
 
 pytestmark = pytest.mark.integration
 
@@ -30,8 +31,7 @@ PDF_DMCA = CORPUS / "pdf/good/en_gov_report_dmca-summary_18p.pdf"
 
 @pytest.fixture
 def container(make_settings: Callable[..., Settings], db_url: str, real_embedder: Any) -> Iterator[Container]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(CORPUS.is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     settings = make_settings(db_url, embedding={"backend": "sbert"})
     c = build_container(settings, embedder=real_embedder)
     yield c

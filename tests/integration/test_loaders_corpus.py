@@ -13,16 +13,23 @@ import pytest
 from app.core.chunking import chunk_pages
 from app.core.errors import ShioriError, UnreadableDocument, UnsupportedFileType
 from ingestion.loaders import load_document
+from tests.support.ci import require
 
 pytestmark = pytest.mark.integration
 
 CORPUS = Path(
     os.environ.get("SHIORI_CORPUS_DIR") or Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 )
-needs_corpus = pytest.mark.skipif(
-    not (CORPUS / "pdf" / "MANIFEST.tsv").is_file(),
-    reason=f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)",
-)
+needs_corpus = pytest.mark.usefixtures("corpus")
+
+
+@pytest.fixture
+def corpus() -> Path:
+    require(
+        (CORPUS / "pdf" / "MANIFEST.tsv").is_file(),
+        f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)",
+    )
+    return CORPUS
 
 
 def manifest_pages() -> dict[str, int]:

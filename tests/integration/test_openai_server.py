@@ -29,6 +29,7 @@ from app.services.container import Container, build_container
 from ingestion.worker import Worker
 from tests.conftest import CORPUS
 from tests.e2e.test_serve_e2e import free_port
+from tests.support.ci import require
 
 pytestmark = pytest.mark.integration
 
@@ -63,8 +64,7 @@ class LlamaServer:
 
 @pytest.fixture(scope="module")
 def corpus_container(tmp_path_factory: pytest.TempPathFactory, real_embedder: Any) -> Iterator[Container]:
-    if not CORPUS.is_dir():
-        pytest.skip(f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    require(CORPUS.is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     settings = Settings(
         paths={"data_dir": tmp_path_factory.mktemp("openai")},  # type: ignore[arg-type]
         worker={"embedded": False},  # type: ignore[arg-type]

@@ -9,6 +9,7 @@ from app.core.settings import Settings
 from app.db.session import session_scope
 from app.services import keys as keys_service
 from app.services.container import build_database
+from tests.support.settings import build_settings
 
 
 def settings_for(data_dir: Path, **overrides: Any) -> Settings:
@@ -23,9 +24,7 @@ def settings_for(data_dir: Path, **overrides: Any) -> Settings:
         "auth": {"mode": "required", "cache_s": 0},
         "limits": {"rate_per_minute": 0},
     }
-    for key, value in overrides.items():
-        base[key] = {**base.get(key, {}), **value} if isinstance(value, dict) else value
-    return Settings(**base)
+    return build_settings(base, overrides)
 
 
 def add_key(settings: Settings, role: str, collections: list[str] | None = None) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -11,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.settings import Settings
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit
 
@@ -35,23 +35,19 @@ def upload(client: TestClient, *files: tuple[str, bytes], collection: str = "def
 
 
 def wait_terminal(client: TestClient, doc_id: int, timeout: float = 20) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def finished() -> dict[str, Any] | None:
         doc = client.get(f"/api/v1/documents/{doc_id}").json()
-        if doc["status"] in ("ready", "failed"):
-            return dict(doc)
-        time.sleep(0.05)
-    raise AssertionError(f"document {doc_id} did not finish: {doc}")
+        return dict(doc) if doc["status"] in ("ready", "failed") else None
+
+    return wait_until(finished, timeout, message=f"document {doc_id} to finish")
 
 
 def wait_searchable(client: TestClient, query: str, doc_id: int, timeout: float = 10) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def found() -> list[dict[str, Any]] | None:
         passages = client.post("/api/v1/search", json={"query": query, "k": 3}).json()["passages"]
-        if any(p["document_id"] == doc_id for p in passages):
-            return list(passages)
-        time.sleep(0.05)
-    raise AssertionError("document never became searchable")
+        return list(passages) if any(p["document_id"] == doc_id for p in passages) else None
+
+    return wait_until(found, timeout, message=f"document {doc_id} to be searchable")
 
 
 def test_upload_ingest_search_delete(client: TestClient) -> None:
@@ -195,16 +191,10 @@ def test_a_document_is_searchable_as_soon_as_it_is_ready(
     make_settings: Callable[..., Settings], sqlite_url: str
 ) -> None:
     """The embedded worker wakes the index sync when it finishes a document: a question asked the
-    moment the list says `ready` finds it, even with a long polling interval."""
+    moment the list says `ready` finds it, even with a long polling interval (the sync loop starts
+    by waiting out its 60 s: only that wake-up can make the document searchable within 2 s)."""
     settings = make_settings(sqlite_url, worker={"embedded": True}, index={"sync_interval_s": 60})
     with TestClient(create_app(settings)) as client:
-        time.sleep(0.5)  # the sync loop is waiting out its 60 s interval
         doc_id = upload(client, ("tower.txt", TXT_JA.encode())).json()["documents"][0]["document_id"]
         assert wait_terminal(client, doc_id)["status"] == "ready"
-        deadline = time.monotonic() + 2
-        while True:
-            hits = client.post("/api/v1/search", json={"query": "東京タワー", "k": 1}).json()["passages"]
-            if hits and hits[0]["document_id"] == doc_id:
-                break
-            assert time.monotonic() < deadline, "not searchable within 2 s of ready"
-            time.sleep(0.05)
+        wait_searchable(client, "東京タワー", doc_id, timeout=2)

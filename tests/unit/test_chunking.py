@@ -6,16 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from app.core.chunking import ChunkDraft, chunk_pages, sentence_spans
+from tests.support.ci import require_module
 
 pytestmark = pytest.mark.unit
-
-try:
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-
-    HAVE_HYPOTHESIS = True
-except ImportError:  # pragma: no cover - hypothesis is a dev extra
-    HAVE_HYPOTHESIS = False
 
 
 @dataclass(frozen=True)
@@ -204,17 +197,19 @@ def test_random_texts_keep_offsets() -> None:
         assert_offsets([page], chunks)
 
 
-if HAVE_HYPOTHESIS:
+def test_property_offsets_and_limits() -> None:
+    hypothesis = require_module("hypothesis")
+    st = require_module("hypothesis.strategies")
 
-    @settings(max_examples=150, deadline=None)
-    @given(
+    @hypothesis.settings(max_examples=150, deadline=None)
+    @hypothesis.given(
         text=st.text(
             alphabet=st.sampled_from(list("あいう東京特許許可局漢字。、」「 abc.?!\n\t3")), max_size=300
         ),
         max_tokens=st.integers(min_value=1, max_value=64),
         overlap=st.integers(min_value=0, max_value=3),
     )
-    def test_property_offsets_and_limits(text: str, max_tokens: int, overlap: int) -> None:
+    def check(text: str, max_tokens: int, overlap: int) -> None:
         page = FakePage(1, text)
         chunks = chunk_pages([page], half_chars, max_tokens=max_tokens, overlap_sentences=overlap)
         assert_offsets([page], chunks)
@@ -226,3 +221,5 @@ if HAVE_HYPOTHESIS:
         for c in chunks:
             covered.update(range(c.char_start, c.char_end))
         assert all(i in covered for i, ch in enumerate(text) if not ch.isspace())
+
+    check()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from app.core.citations import (
@@ -13,16 +15,9 @@ from app.core.citations import (
     is_refusal,
     support_score,
 )
+from tests.support.ci import require_module
 
 pytestmark = pytest.mark.unit
-
-try:
-    from hypothesis import given, settings
-    from hypothesis import strategies as st
-
-    HAVE_HYPOTHESIS = True
-except ImportError:  # pragma: no cover - hypothesis is a dev extra
-    HAVE_HYPOTHESIS = False
 
 # Excerpts from ../shared/corpus/seeds/llm-encyclopedia-ja.txt and XQuAD (en) contexts.
 JA_ARCH = (
@@ -363,10 +358,12 @@ POOL = [
 ]
 MARKERS = ["[{}]", "［{}］", "【{}】", "[{}, 1]", "[{}][2]"]
 
-if HAVE_HYPOTHESIS:
+
+def answers(st: Any) -> Any:
+    """Answers of POOL sentences with markers before, after or apart from the full stop; three sources."""
 
     @st.composite
-    def answers(draw: st.DrawFn) -> tuple[str, list[SourceRef]]:
+    def answer(draw: Any) -> tuple[str, list[SourceRef]]:
         sources = [
             SourceRef(i + 1, " ".join(draw(st.lists(st.sampled_from(POOL), min_size=1)))) for i in range(3)
         ]
@@ -387,9 +384,15 @@ if HAVE_HYPOTHESIS:
         sep = draw(st.sampled_from([" ", "\n", "  "]))
         return sep.join(parts), sources
 
-    @settings(max_examples=200, deadline=None)
-    @given(answers())
-    def test_every_valid_marker_maps_to_a_citation(case: tuple[str, list[SourceRef]]) -> None:
+    return answer()
+
+
+def test_every_valid_marker_maps_to_a_citation() -> None:
+    hypothesis = require_module("hypothesis")
+
+    @hypothesis.settings(max_examples=200, deadline=None)
+    @hypothesis.given(answers(require_module("hypothesis.strategies")))
+    def check(case: tuple[str, list[SourceRef]]) -> None:
         answer, sources = case
         report = check_citations(answer, sources)
         found = {(c.sentence_index, c.number) for c in report.citations}
@@ -410,3 +413,5 @@ if HAVE_HYPOTHESIS:
             text = sources[c.number - 1].text
             assert 0 <= c.evidence_start <= c.evidence_end <= len(text)
             assert 0.0 <= c.support <= 1.0
+
+    check()

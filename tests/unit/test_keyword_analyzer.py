@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -49,17 +50,13 @@ def test_threads_get_their_own_tagger() -> None:
     a = MecabAnalyzer()
     text = "東京タワーの高さは333メートルです"
     expected = a.analyze(text)
-    results: list[dict[str, list[str]]] = []
 
-    def run() -> None:
-        for _ in range(50):
-            results.append(a.analyze(text))
+    def run() -> list[dict[str, list[str]]]:
+        return [a.analyze(text) for _ in range(50)]
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    # Futures hand each thread's results, or its exception, back to this thread to assert on.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = [r for f in [pool.submit(run) for _ in range(4)] for r in f.result(timeout=60)]
     assert len(results) == 200 and all(r == expected for r in results)
 
 
@@ -86,22 +83,19 @@ def test_taggers_are_reused_across_short_lived_threads(monkeypatch: pytest.Monke
     analyzer = MecabAnalyzer()
     results: list[list[str]] = []
     for _ in range(20):
-        t = threading.Thread(target=lambda: results.append(analyzer.analyze("東京タワーの高さ")["word"]))
-        t.start()
-        t.join()
+        with ThreadPoolExecutor(max_workers=1) as one_thread:  # a new thread each time
+            results.append(one_thread.submit(analyzer.analyze, "東京タワーの高さ").result(timeout=60)["word"])
     assert len(made) == 1
     assert results == [["東京", "タワー", "高い", "さ"]] * 20
 
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=60)
 
-    def together() -> None:
+    def together() -> list[list[str]]:
         barrier.wait()
-        for _ in range(50):
-            assert analyzer.analyze("大規模言語モデルの学習")["word"]
+        return [analyzer.analyze("大規模言語モデルの学習")["word"] for _ in range(50)]
 
-    threads = [threading.Thread(target=together) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = [f.result(timeout=60) for f in [pool.submit(together) for _ in range(4)]]
+    words = {tuple(w) for out in outcomes for w in out}
+    assert len(words) == 1 and next(iter(words)), words  # the same words from every call in every thread
     assert 1 <= len(made) <= 4  # concurrent calls never share a tagger, and no more are made than needed

@@ -8,7 +8,6 @@ document, so id-based operations reach their success paths too.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,8 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
-from app.core.settings import Settings
+from tests.support.settings import build_settings
+from tests.support.waiting import wait_until
 from tests.unit.apps import settings_for
 
 pytestmark = pytest.mark.unit
@@ -52,10 +52,10 @@ def seeded_app(data_dir: Path) -> FastAPI:
             files=[("files", ("a.txt", b"Schemathesis writes requests. Shiori answers them."))],
         )
         doc_id = r.json()["documents"][0]["document_id"]
-        deadline = time.monotonic() + 20
-        while client.get(f"/api/v1/documents/{doc_id}").json()["status"] != "ready":
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        wait_until(
+            lambda: client.get(f"/api/v1/documents/{doc_id}").json()["status"] == "ready",
+            message="the seed document to be ready",
+        )
     # The app under test: schemathesis runs its lifespan. No embedded worker (uploads just queue),
     # generous limits (hypothesis sends many requests, and large bodies are part of the schema).
     return create_app(
@@ -66,7 +66,7 @@ def seeded_app(data_dir: Path) -> FastAPI:
 
 def operations() -> list[tuple[str, str]]:
     """Every documented operation (the app's schema needs no lifespan: cheap at collection time)."""
-    spec = create_app(Settings(embedding={"backend": "fake"})).openapi()
+    spec = create_app(build_settings({"embedding": {"backend": "fake"}})).openapi()
     return sorted((method.upper(), path) for path, ops in spec["paths"].items() for method in ops)
 
 
@@ -82,7 +82,7 @@ def test_openapi_conformance(api_schema: Any, method: str, path: str) -> None:
 
     @given(case=operation.as_strategy())
     @settings(
-        max_examples=8,
+        max_examples=EXAMPLES,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         derandomize=True,

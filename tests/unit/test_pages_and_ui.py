@@ -17,6 +17,7 @@ from app.api.ui import install_ui
 from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
 from tests.conftest import CORPUS
+from tests.support.ci import require
 
 pytestmark = pytest.mark.unit
 
@@ -101,8 +102,7 @@ def test_original_file_headers(client: TestClient) -> None:
 
 def test_pdf_opens_inline_so_the_browser_can_jump_to_a_page(client: TestClient) -> None:
     pdf = CORPUS / "pdf/good/ja_gov_regulation_excerpt_acrobat.pdf"
-    if not pdf.is_file():
-        pytest.skip(f"sample PDF not found at {pdf}")
+    require(pdf.is_file(), f"sample PDF not found at {pdf} (set SHIORI_CORPUS_DIR)")
     r = client.post("/api/v1/collections/default/documents", files=[("files", (pdf.name, pdf.read_bytes()))])
     doc_id = int(r.json()["documents"][0]["document_id"])
     deadline = time.monotonic() + 30
