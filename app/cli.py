@@ -55,11 +55,27 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             app.state.shutting_down.set()
             super().handle_exit(sig, frame)
 
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=10
-    )
-    Server(config).run()
+    Server(uvicorn_config(app, settings)).run()
     return 0
+
+
+def uvicorn_config(app: Any, settings: Settings) -> Any:
+    """uvicorn's settings for `shiori serve`. Proxy headers are trusted only when configured: uvicorn's
+    own default trusts X-Forwarded-For from 127.0.0.1, so any local caller could rotate it."""
+    import uvicorn
+
+    server = settings.server
+    return uvicorn.Config(
+        app,
+        host=server.host,
+        port=server.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        proxy_headers=server.proxy_headers,
+        forwarded_allow_ips=server.forwarded_allow_ips if server.proxy_headers else [],
+        server_header=False,
+    )
 
 
 def _check_keys(settings: Settings) -> None:

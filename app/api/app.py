@@ -71,6 +71,9 @@ def create_app(
         version="0.1.0",
         description="Question answering over your own documents. Errors are `{detail, code}`.",
         lifespan=lifespan,
+        # /docs comes from the UI build (app.api.ui), not FastAPI's CDN-loaded pages; no /redoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = None
     # Set by the server on SIGTERM/SIGINT, before it drains connections: open answer streams end

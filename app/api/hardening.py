@@ -1,5 +1,6 @@
-"""What makes the API fit for a network, wired by the app factory: auth + rate limit (the Guard), CORS,
-the request-context middleware (request id, metrics, access log), and the start-up refusal to serve a
+"""What makes the API fit for a network, wired by the app factory: auth + rate limit (the Guard), the
+request guard (Host, cross-site, body size, key before body: `app.api.request_guard`), CORS, the
+request-context middleware (request id, metrics, access log), and the start-up refusal to serve a
 network without keys (see `ensure_keys_exist`)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from app.api.middleware import REQUEST_ID_HEADER, RequestContextMiddleware
+from app.api.request_guard import RequestGuardMiddleware
 from app.api.security import Guard
 from app.core.metrics import Metrics
 from app.core.ratelimit import RateLimiter
@@ -30,6 +32,9 @@ def install(app: FastAPI, settings: Settings, metrics: Metrics) -> Guard:
     app.state.guard = guard
     app.state.metrics = metrics
     app.state.metrics_public = settings.metrics.public or not guard.required
+    # Innermost first: the request guard runs inside CORS (preflights) and the request context (ids,
+    # access log, metrics), so its refusals are logged and counted like any other answer.
+    app.add_middleware(RequestGuardMiddleware, settings=settings, guard=guard)
     cors = settings.cors
     if cors.allow_origins:
         app.add_middleware(

@@ -61,15 +61,31 @@ def authenticate(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal:
-    guard = _guard(request)
-    try:
-        principal = _identify(guard, bearer.credentials if bearer is not None else api_key)
-    except Unauthorized:
-        _charge(guard, _client_address(request))  # guessing keys costs the address its budget
-        raise
-    _charge(guard, f"key:{principal.key_id}" if principal.key_id is not None else _client_address(request))
+    known: Principal | None = getattr(request.state, "principal", None)
+    if known is not None:
+        return known  # checked (and charged) before the body was read: app.api.request_guard
+    token = bearer.credentials if bearer is not None else api_key
+    principal = identify_and_charge(_guard(request), token, _client_address(request))
+    request.state.principal = principal
     request.state.principal_name = principal.name
     return principal
+
+
+def identify_and_charge(guard: Guard, token: str | None, address: str) -> Principal:
+    """The caller behind `token`, charged one request against its rate limit (its key's budget, or
+    its address's when auth is off). A wrong key is charged to the address: guessing costs too."""
+    try:
+        principal = _identify(guard, token)
+    except Unauthorized:
+        _charge(guard, address)
+        raise
+    _charge(guard, f"key:{principal.key_id}" if principal.key_id is not None else address)
+    return principal
+
+
+def caller_id(principal: Principal, request: Request) -> str:
+    """Who holds a share of a limited resource: the key, or the address when auth is off."""
+    return f"key:{principal.key_id}" if principal.key_id is not None else _client_address(request)
 
 
 def _charge(guard: Guard, caller: str) -> None:
@@ -109,7 +125,8 @@ PrincipalDep = Annotated[Principal, Depends(authenticate)]
 # default `HTTPValidationError`: our handler answers `{detail, code}` like every other error).
 API_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut, "description": "No API key, or an unknown or revoked one"},
-    403: {"model": ErrorOut, "description": "The key's role does not allow this"},
+    403: {"model": ErrorOut, "description": "The key's role does not allow this, or a cross-site request"},
+    413: {"model": ErrorOut, "description": "The request body is too large (limits.max_body_bytes)"},
     422: {"model": ErrorOut, "description": "Invalid request; `detail` says what is wrong"},
     429: {"model": ErrorOut, "description": "Rate limit: see the Retry-After header"},
 }

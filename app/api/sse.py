@@ -1,7 +1,9 @@
-"""Server-Sent Events: run a blocking event iterator in a thread and stream it without blocking the loop.
+"""Answers over HTTP: stream a blocking event iterator as Server-Sent Events without blocking the loop,
+or run a whole answer (JSON mode) in a thread; either way a client that goes away stops generation.
 
-When the client goes away, Starlette cancels the response; ``cancel`` is then set so the generation
-thread stops within a token or two and frees its slot.
+When a streaming client goes away, Starlette cancels the response; ``cancel`` is then set so the
+generation thread stops within a token or two and frees its slot. In JSON mode a watcher waits for the
+client's disconnect message and sets ``cancel`` (`run_until_disconnect`).
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import logging
 import queue
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
+from starlette.requests import Request
 
 from app.core.errors import ShioriError
 
@@ -85,3 +88,27 @@ async def stream_events(
                 yield item
     finally:
         cancel.set()
+
+
+T = TypeVar("T")
+
+
+async def run_until_disconnect(request: Request, work: Callable[[threading.Event], T]) -> T:
+    """``work(cancel)`` in a worker thread; ``cancel`` is set as soon as the client disconnects (a JSON
+    answer nobody will read stops generating and frees its slot), and when ``work`` ends."""
+    cancel = threading.Event()
+
+    async def watch() -> None:
+        # The body was read before the route ran: the next message is the disconnect.
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        cancel.set()
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(watch)
+        try:
+            result = await anyio.to_thread.run_sync(work, cancel)
+        finally:
+            cancel.set()
+            tasks.cancel_scope.cancel()
+    return result

@@ -109,6 +109,9 @@ class AnswerSettings(BaseModel):
     abstain_below: float = Field(0.80, ge=-1, le=1)
     slots: int = Field(1, ge=1)  # concurrent generations
     queue: int = Field(4, ge=0)  # requests waiting for a slot before 429
+    # The most of those (running + waiting) one API key, or one address without keys, may hold.
+    # None = half of slots + queue, at least 1.
+    per_caller: int | None = Field(None, ge=1)
     timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
     history_turns: int = Field(6, ge=0)
 
@@ -163,6 +166,9 @@ class LimitsSettings(BaseModel):
     max_pages: int = Field(5_000, ge=1)
     max_k: int = Field(100, ge=1)
     max_query_chars: int = Field(2_000, ge=1)
+    # Any request body but an upload's (JSON), refused before it is parsed. Fits /api/v1/ask's
+    # largest history (50 messages of 20,000 characters) even with every character \u-escaped.
+    max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     # Requests per minute per API key (per client address when auth is off); 0 = no limit. Bursts of
     # up to `rate_burst` are allowed; past that the API answers 429 with Retry-After. Per process.
     rate_per_minute: int = Field(600, ge=0)
@@ -196,6 +202,14 @@ class MetricsSettings(BaseModel):
 class ServerSettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 8000
+    # Host names the server answers to (the Host header), against DNS rebinding. Empty = automatic:
+    # loopback names when listening on loopback, any name otherwise (keys are then required).
+    # "*" allows any; a leading dot allows subdomains (".example.com").
+    allowed_hosts: list[str] = Field(default_factory=list)
+    # Behind a reverse proxy: take the client address and scheme from X-Forwarded-For/-Proto, but only
+    # from these peers. Off by default, so a caller can't pick its own address to dodge the rate limit.
+    proxy_headers: bool = False
+    forwarded_allow_ips: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
 
 
 class Settings(BaseSettings):

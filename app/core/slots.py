@@ -23,14 +23,25 @@ class SlotTimeout(ShioriError):
     status = 503
 
 
+class CallerQueueFull(RateLimited):
+    code = "caller_queue_full"
+
+
 class GenerationSlots:
-    def __init__(self, slots: int = 1, queue: int = 4, *, retry_after_s: int = 10) -> None:
+    """`slots` run at once, `queue` more wait. One caller (an API key, or an address without keys)
+    holds at most `per_caller` of those places, so a single client can't keep everyone else out."""
+
+    def __init__(
+        self, slots: int = 1, queue: int = 4, *, per_caller: int | None = None, retry_after_s: int = 10
+    ) -> None:
         self.slots = slots
         self.queue = queue
+        self.per_caller = per_caller if per_caller is not None else max(1, (slots + queue) // 2)
         self.retry_after_s = retry_after_s
         self._sem = threading.BoundedSemaphore(slots)
         self._lock = threading.Lock()
         self._admitted = 0  # running + waiting
+        self._by_caller: dict[str, int] = {}
 
     @property
     def depth(self) -> int:
@@ -38,8 +49,9 @@ class GenerationSlots:
         with self._lock:
             return self._admitted
 
-    def reserve(self) -> Ticket:
-        """Admit a request or raise QueueFull. Cheap and non-blocking: call before responding."""
+    def reserve(self, caller: str = "") -> Ticket:
+        """Admit a request or raise QueueFull / CallerQueueFull. Cheap and non-blocking: call before
+        responding."""
         with self._lock:
             if self._admitted >= self.slots + self.queue:
                 raise QueueFull(
@@ -47,19 +59,33 @@ class GenerationSlots:
                     f"waiting); try again in about {self.retry_after_s} s.",
                     self.retry_after_s,
                 )
+            held = self._by_caller.get(caller, 0)
+            if held >= self.per_caller:
+                raise CallerQueueFull(
+                    f"You already have {held} questions in progress or waiting (the most one caller "
+                    f"may have); try again when one is answered, in about {self.retry_after_s} s.",
+                    self.retry_after_s,
+                )
             self._admitted += 1
-        return Ticket(self)
+            self._by_caller[caller] = held + 1
+        return Ticket(self, caller)
 
-    def _release_admission(self) -> None:
+    def _release_admission(self, caller: str) -> None:
         with self._lock:
             self._admitted -= 1
+            left = self._by_caller.get(caller, 1) - 1
+            if left > 0:
+                self._by_caller[caller] = left
+            else:
+                self._by_caller.pop(caller, None)
 
 
 class Ticket:
     """A place in line. ``with ticket.slot(timeout):`` waits for a free slot and holds it."""
 
-    def __init__(self, owner: GenerationSlots) -> None:
+    def __init__(self, owner: GenerationSlots, caller: str = "") -> None:
         self._owner = owner
+        self._caller = caller
         self._holding = False
         self._closed = False
         self.waited_s = 0.0
@@ -79,7 +105,7 @@ class Ticket:
         if self._holding:
             self._owner._sem.release()
             self._holding = False
-        self._owner._release_admission()
+        self._owner._release_admission(self._caller)
 
     def __enter__(self) -> Ticket:
         return self

@@ -121,10 +121,12 @@ class AnswerService:
         messages = build_messages(question, packed.sources, lang, history)
         yield from self._generate(messages, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
 
-    def answer(self, req: AskRequest, *, ticket: Ticket | None = None) -> dict[str, Any]:
-        """The whole answer at once (JSON mode)."""
+    def answer(
+        self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
+    ) -> dict[str, Any]:
+        """The whole answer at once (JSON mode). ``cancel`` stops it (the client went away)."""
         out: dict[str, Any] = {"answer": "", "sources": [], "citations": [], "abstained": False}
-        for ev in self.stream(req, ticket=ticket):
+        for ev in self.stream(req, ticket=ticket, cancel=cancel):
             if ev.name == "sources":
                 out["sources"] = ev.data["sources"]
                 out["dropped"] = ev.data["dropped"]

@@ -173,6 +173,8 @@ def build_container(
         c.generator = generator or create_generator(settings)
         if metrics is not None:
             metrics.watch_generator(c.generator)
-        c.slots = GenerationSlots(settings.answer.slots, settings.answer.queue)
+        c.slots = GenerationSlots(
+            settings.answer.slots, settings.answer.queue, per_caller=settings.answer.per_caller
+        )
         c.answers = AnswerService(settings, c.retriever, c.generator, metrics=metrics)
     return c

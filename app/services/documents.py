@@ -75,6 +75,10 @@ def list_collections(session: Session) -> list[tuple[m.Collection, int]]:
 
 
 # ---- uploads -------------------------------------------------------------------------------------
+# Embeddings, overrides and isolates of the Unicode bidirectional algorithm, and the implicit marks.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def validate_filename(raw: str | None) -> str:
     """The name shown to people. Never used to build a path (files are stored by content hash)."""
     if raw is None or not raw.strip():
@@ -82,6 +86,12 @@ def validate_filename(raw: str | None) -> str:
     name = unicodedata.normalize("NFC", raw)
     if any(unicodedata.category(c) == "Cc" for c in name):
         raise InvalidInput("The file name contains control characters.", code="invalid_filename")
+    if any(c in BIDI_CONTROLS for c in name):
+        # U+202E shows "report\u202Efdp.exe" as "reportexe.pdf": a name must read as it is.
+        raise InvalidInput(
+            "The file name contains bidirectional control characters; rename the file.",
+            code="invalid_filename",
+        )
     if "/" in name or "\\" in name or name.strip() in {".", ".."}:
         raise InvalidInput(
             f"The file name {name!r} contains a path; send just the file's name.", code="invalid_filename"

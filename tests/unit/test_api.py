@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.settings import Settings
+from tests.support.http import api_client
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit
@@ -23,7 +24,7 @@ TXT_EN = "The Transformer architecture was introduced in the paper Attention Is 
 @pytest.fixture
 def client(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[TestClient]:
     settings = make_settings(sqlite_url, worker={"embedded": True}, limits={"max_upload_bytes": 4096})
-    with TestClient(create_app(settings)) as c:
+    with api_client(create_app(settings)) as c:
         yield c
 
 
@@ -194,7 +195,7 @@ def test_a_document_is_searchable_as_soon_as_it_is_ready(
     moment the list says `ready` finds it, even with a long polling interval (the sync loop starts
     by waiting out its 60 s: only that wake-up can make the document searchable within 2 s)."""
     settings = make_settings(sqlite_url, worker={"embedded": True}, index={"sync_interval_s": 60})
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         doc_id = upload(client, ("tower.txt", TXT_JA.encode())).json()["documents"][0]["document_id"]
         assert wait_terminal(client, doc_id)["status"] == "ready"
         wait_searchable(client, "東京タワー", doc_id, timeout=2)

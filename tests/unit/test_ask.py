@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
+from tests.support.http import api_client
+from tests.support.live import LiveServer
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit
@@ -56,7 +56,7 @@ def make_client(
         settings = make_settings(
             sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
         )
-        client = TestClient(create_app(settings, generator=generator))
+        client = api_client(create_app(settings, generator=generator))
         client.__enter__()
         clients.append(client)
         return client
@@ -137,28 +137,6 @@ def test_followup_question_is_searched_with_the_previous_one(make_client: Callab
     r = client.post("/api/v1/ask", json={"question": "それの高さは？", "history": history, "stream": True})
     sources = parse_sse(r.text)[0][1]
     assert sources["query"].startswith("東京タワーはいつ完成した？")
-
-
-class LiveServer:
-    """A real uvicorn server in a thread: client disconnects reach the app as they would in production."""
-
-    def __init__(self, app: Any) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        wait_until(lambda: self.server.started, message="uvicorn to start")
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
 
 
 @pytest.fixture

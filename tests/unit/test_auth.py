@@ -23,6 +23,7 @@ from app.db import models as m
 from app.db.session import session_scope
 from app.services import keys as keys_service
 from app.services.container import build_database
+from tests.support.http import api_client
 from tests.unit.apps import add_key, settings_for
 
 pytestmark = pytest.mark.unit
@@ -69,7 +70,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with session_scope(factory, write=True) as s:
         keys_service.revoke_key(s, keys["revoked"][:12])
     engine.dispose()
-    with TestClient(create_app(settings, generator=FakeGenerator(SCRIPT))) as client:
+    with api_client(create_app(settings, generator=FakeGenerator(SCRIPT))) as client:
         admin = {"Authorization": f"Bearer {keys['admin']}"}
         ids = []
         for name, text in (("alpha", ALPHA_TEXT), ("beta", BETA_TEXT)):
@@ -309,22 +310,22 @@ def test_only_a_hash_is_stored(world: World) -> None:
 # ---- when auth applies ---------------------------------------------------------------------------------
 def test_required_without_any_key_refuses_to_start(tmp_path: Path) -> None:
     settings = settings_for(tmp_path / "data", worker={"embedded": False})
-    with pytest.raises(ConfigurationError, match="keys create"), TestClient(create_app(settings)):
+    with pytest.raises(ConfigurationError, match="keys create"), api_client(create_app(settings)):
         pass
 
 
 def test_auto_mode_follows_the_bind_address(tmp_path: Path) -> None:
     local = settings_for(tmp_path / "a", auth={"mode": "auto"}, worker={"embedded": False})
-    with TestClient(create_app(local)) as client:
+    with api_client(create_app(local)) as client:
         assert client.get("/api/v1/collections").status_code == 200  # loopback: no key needed
         assert client.get("/metrics").status_code == 200
     network = settings_for(
         tmp_path / "b", auth={"mode": "auto"}, server={"host": "0.0.0.0"}, worker={"embedded": False}
     )
-    with pytest.raises(ConfigurationError, match=r"listens on 0\.0\.0\.0"), TestClient(create_app(network)):
+    with pytest.raises(ConfigurationError, match=r"listens on 0\.0\.0\.0"), api_client(create_app(network)):
         pass
     token = add_key(network, "reader")
-    with TestClient(create_app(network)) as client:
+    with api_client(create_app(network)) as client:
         assert client.get("/api/v1/collections").status_code == 401
         assert client.get("/api/v1/collections", headers={"X-API-Key": token}).status_code == 200
 
@@ -333,7 +334,7 @@ def test_disabled_serves_a_network_without_keys(tmp_path: Path) -> None:
     settings = settings_for(
         tmp_path / "data", auth={"mode": "disabled"}, server={"host": "0.0.0.0"}, worker={"embedded": False}
     )
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         assert client.get("/api/v1/collections").status_code == 200
 
 

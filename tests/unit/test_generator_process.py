@@ -151,9 +151,8 @@ def test_api_answer_in_progress_ends_with_generator_crashed_and_the_service_carr
     generator restarts; search and uploads keep working; the next question is answered whole."""
     import json
 
-    from fastapi.testclient import TestClient
-
     from app.api.app import create_app
+    from tests.support.http import api_client
 
     script = ["The ", "tower ", "is ", "333 ", "m ", "tall ", "[1]", "."]
     settings = make_settings(
@@ -162,7 +161,7 @@ def test_api_answer_in_progress_ends_with_generator_crashed_and_the_service_carr
         answer={"abstain_below": -1.0},
         generator={"backend": "fake", "isolate": True, "fake_script": script, "fake_delay_s": 0.2},
     )
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         r = client.post(
             "/api/v1/collections/default/documents",
             files=[("files", ("tower.txt", b"Tokyo Tower is 333 metres tall.\n"))],

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.ratelimit import RateLimiter, retry_after_header
+from tests.support.http import api_client
 from tests.unit.apps import add_key, settings_for
 
 pytestmark = pytest.mark.unit
@@ -25,7 +26,7 @@ def make_client(tmp_path: Path) -> Iterator[Any]:
     def make(**overrides: Any) -> TestClient:
         overrides.setdefault("auth", {"mode": "disabled"})
         settings = settings_for(tmp_path / f"data{len(clients)}", **overrides)
-        client = TestClient(create_app(settings, generator=FakeGenerator()))
+        client = api_client(create_app(settings, generator=FakeGenerator()))
         client.__enter__()
         clients.append(client)
         return client
@@ -75,7 +76,7 @@ def test_rate_limit_counts_each_key_apart(tmp_path: Path) -> None:
         tmp_path / "data", limits={"rate_per_minute": 6, "rate_burst": 2}, worker={"embedded": False}
     )
     a, b = add_key(settings, "reader"), add_key(settings, "reader")
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         ha, hb = {"X-API-Key": a}, {"X-API-Key": b}
         assert [client.get("/api/v1/collections", headers=ha).status_code for _ in range(3)] == [
             200,

@@ -21,6 +21,7 @@ from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.logs import JsonFormatter, TextFormatter, request_id_var
 from app.core.metrics import Metrics
+from tests.support.http import api_client
 from tests.unit.apps import settings_for
 
 pytestmark = pytest.mark.unit
@@ -44,7 +45,7 @@ def value(all_samples: dict[Any, float], name: str, **labels: str) -> float:
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     settings = settings_for(tmp_path / "data", auth={"mode": "disabled"})
-    with TestClient(create_app(settings, generator=FakeGenerator(SCRIPT))) as c:
+    with api_client(create_app(settings, generator=FakeGenerator(SCRIPT))) as c:
         yield c
 
 
@@ -102,12 +103,12 @@ def test_metrics_need_an_admin_key_when_auth_is_on(tmp_path: Path) -> None:
 
     settings = settings_for(tmp_path / "data", worker={"embedded": False})
     reader, admin = add_key(settings, "reader"), add_key(settings, "admin")
-    with TestClient(create_app(settings)) as c:
+    with api_client(create_app(settings)) as c:
         assert c.get("/metrics").status_code == 401
         assert c.get("/metrics", headers={"X-API-Key": reader}).status_code == 403
         assert c.get("/metrics", headers={"X-API-Key": admin}).status_code == 200
     public = settings_for(tmp_path / "data", worker={"embedded": False}, metrics={"public": True})
-    with TestClient(create_app(public)) as c:
+    with api_client(create_app(public)) as c:
         assert c.get("/metrics").status_code == 200
 
 
@@ -166,7 +167,7 @@ def test_every_log_line_of_a_request_carries_its_id(tmp_path: Path, json_log: io
         probe.info("inside a sync route", extra={"detail_field": 7})
         return {"ok": "yes"}
 
-    with TestClient(app) as c:
+    with api_client(app) as c:
         json_log.truncate(0)
         json_log.seek(0)
         assert c.get("/probe-sync", headers={"X-Request-ID": "trace-1"}).status_code == 200

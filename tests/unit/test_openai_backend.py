@@ -146,9 +146,8 @@ def test_api_ask_answers_503_generator_unavailable_while_the_server_is_down(
 ) -> None:
     import socket
 
-    from fastapi.testclient import TestClient
-
     from app.api.app import create_app
+    from tests.support.http import api_client
 
     with socket.socket() as s:  # a port nothing listens on
         s.bind(("127.0.0.1", 0))
@@ -158,7 +157,7 @@ def test_api_ask_answers_503_generator_unavailable_while_the_server_is_down(
         answer={"abstain_below": -1.0},
         generator={"backend": "openai", "openai": {"base_url": f"http://127.0.0.1:{port}/v1"}},
     )
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         r = client.post("/api/v1/ask", json={"question": "anything?", "stream": True})
         assert r.status_code == 503 and r.json()["code"] == "generator_unavailable"
         assert int(r.headers["retry-after"]) > 0

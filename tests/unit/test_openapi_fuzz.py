@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -26,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
+from tests.support.http import api_client
 from tests.support.settings import build_settings
 from tests.support.waiting import wait_until
 from tests.unit.apps import settings_for
@@ -46,7 +46,7 @@ CHECKS = [
 
 def seeded_app(data_dir: Path) -> FastAPI:
     seed = settings_for(data_dir, auth={"mode": "disabled"})
-    with TestClient(create_app(seed, generator=FakeGenerator())) as client:
+    with api_client(create_app(seed, generator=FakeGenerator())) as client:
         r = client.post(
             "/api/v1/collections/default/documents",
             files=[("files", ("a.txt", b"Schemathesis writes requests. Shiori answers them."))],
@@ -59,7 +59,12 @@ def seeded_app(data_dir: Path) -> FastAPI:
     # The app under test: schemathesis runs its lifespan. No embedded worker (uploads just queue),
     # generous limits (hypothesis sends many requests, and large bodies are part of the schema).
     return create_app(
-        settings_for(data_dir, auth={"mode": "disabled"}, worker={"embedded": False}),
+        settings_for(
+            data_dir,
+            auth={"mode": "disabled"},
+            worker={"embedded": False},
+            server={"allowed_hosts": ["testserver"]},  # the Host schemathesis's ASGI client sends
+        ),
         generator=FakeGenerator(),
     )
 

@@ -18,6 +18,7 @@ from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
 from tests.conftest import CORPUS
 from tests.support.ci import require
+from tests.support.http import api_client
 
 pytestmark = pytest.mark.unit
 
@@ -32,7 +33,7 @@ SCRIPT = ["東京タワーの", "高さは", "333メートル", "です", "[1]",
 @pytest.fixture
 def client(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[TestClient]:
     settings = make_settings(sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0})
-    with TestClient(create_app(settings, generator=FakeGenerator(SCRIPT))) as c:
+    with api_client(create_app(settings, generator=FakeGenerator(SCRIPT))) as c:
         yield c
 
 
@@ -139,7 +140,7 @@ def bare_app(dist: Path) -> FastAPI:
 
 
 def test_built_ui_is_served_with_a_strict_policy(tmp_path: Path) -> None:
-    client = TestClient(bare_app(make_dist(tmp_path)))
+    client = api_client(bare_app(make_dist(tmp_path)))
     r = client.get("/")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     assert '<div id="app">' in r.text
@@ -153,7 +154,7 @@ def test_built_ui_is_served_with_a_strict_policy(tmp_path: Path) -> None:
 
 
 def test_missing_build_says_how_to_build_it(tmp_path: Path) -> None:
-    client = TestClient(bare_app(tmp_path / "dist"))
+    client = api_client(bare_app(tmp_path / "dist"))
     r = client.get("/", headers={"accept": "application/json"})
     assert r.status_code == 503 and r.json()["code"] == "ui_not_built" and "make ui" in r.json()["detail"]
     r = client.get("/", headers={"accept": "text/html"})

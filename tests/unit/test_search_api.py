@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.settings import Settings
+from tests.support.http import api_client
 from tests.unit.test_api import upload, wait_searchable, wait_terminal
 
 pytestmark = pytest.mark.unit
@@ -20,7 +21,7 @@ PAPER = "The Transformer architecture was introduced in the paper Attention Is A
 @pytest.fixture
 def client(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[TestClient]:
     settings = make_settings(sqlite_url, worker={"embedded": True})
-    with TestClient(create_app(settings)) as c:
+    with api_client(create_app(settings)) as c:
         yield c
 
 

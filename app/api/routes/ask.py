@@ -4,13 +4,13 @@ import threading
 from typing import Any
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from app.api.deps import ContainerDep, ShutdownDep
 from app.api.schemas import AskIn, AskOut, ErrorOut
-from app.api.security import ReaderDep, check_collection
-from app.api.sse import stream_events
+from app.api.security import ReaderDep, caller_id, check_collection
+from app.api.sse import run_until_disconnect, stream_events
 from app.core.errors import NotReady
 from app.services.answering import AnswerService, AskRequest
 from app.services.container import Container
@@ -44,7 +44,9 @@ def _service(container: Container) -> AnswerService:
         503: {"model": ErrorOut},
     },
 )
-async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep, shutdown: ShutdownDep) -> Any:
+async def ask(
+    body: AskIn, request: Request, container: ContainerDep, principal: ReaderDep, shutdown: ShutdownDep
+) -> Any:
     check_collection(principal, body.collection)
     service = _service(container)
     req = AskRequest(
@@ -54,10 +56,13 @@ async def ask(body: AskIn, container: ContainerDep, principal: ReaderDep, shutdo
         k=body.k,
     )
     await anyio.to_thread.run_sync(service.check, req)
-    ticket = container.slots.reserve()  # QueueFull: 429 with Retry-After, by the error handler
+    # QueueFull / CallerQueueFull: 429 with Retry-After, by the error handler.
+    ticket = container.slots.reserve(caller_id(principal, request))
     if not body.stream:
         try:
-            result = await anyio.to_thread.run_sync(lambda: service.answer(req, ticket=ticket))
+            result = await run_until_disconnect(
+                request, lambda cancel: service.answer(req, ticket=ticket, cancel=cancel)
+            )
         finally:
             ticket.close()
         return JSONResponse(AskOut.model_validate(result).model_dump())

@@ -5,6 +5,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.api.schemas import HealthOut, ReadyOut
+from app.services.container import Container
 
 router = APIRouter(tags=["health"])
 
@@ -35,7 +36,19 @@ def readyz(request: Request) -> JSONResponse:
         indexed_chunks=container.registry.total_chunks() if container and container.registry else 0,
         worker="embedded" if container is not None and container.settings.worker.embedded else "external",
         generator=container.generator_status() if container is not None else "disabled",
-        generator_error=container.generator_error_detail() if container is not None else None,
+        generator_error=_error_for_anyone(request, container),
         generator_restarts=getattr(container.generator, "restarts", 0) if container is not None else 0,
     )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+HIDDEN_ERROR = "The generator failed; its error is in the server log (or run `shiori doctor`)."
+
+
+def _error_for_anyone(request: Request, container: Container | None) -> str | None:
+    """/readyz takes no key, so with keys required it doesn't show the error text (file paths, model
+    names): only that there is one. Without keys every caller is an admin and sees it."""
+    detail = container.generator_error_detail() if container is not None else None
+    if detail is None or not request.app.state.guard.required:
+        return detail
+    return HIDDEN_ERROR

@@ -35,8 +35,9 @@ def metrics(
     depth, ingestion speed, job failures by reason, index size."""
     if not request.app.state.metrics_public:
         principal = authenticate(request, bearer, api_key)
-        if not principal.has_role("admin"):
-            raise Forbidden("Metrics need an admin key (or set metrics.public).")
+        if not principal.has_role("admin") or principal.collections is not None:
+            # Metrics add up every collection: a key scoped to some may not see the others' counts.
+            raise Forbidden("Metrics need an admin key for all collections (or set metrics.public).")
     registry: Metrics = request.app.state.metrics
     body, content_type = registry.render()
     return Response(body, media_type=content_type)

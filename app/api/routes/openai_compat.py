@@ -12,28 +12,43 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from app.api.deps import ContainerDep, ShutdownDep
 from app.api.routes.ask import _service
 from app.api.schemas import MAX_HISTORY_MESSAGES, MAX_MESSAGE_CHARS, ErrorOut
-from app.api.security import ReaderDep, check_collection
-from app.api.sse import stream_events
+from app.api.security import ReaderDep, caller_id, check_collection
+from app.api.sse import run_until_disconnect, stream_events
 from app.core.errors import InvalidInput
 from app.core.generation import Message
 from app.services.answering import AnswerService, AskRequest, Event
 
 router = APIRouter(prefix="/v1", tags=["openai"])
+MAX_CONTENT_PARTS = 100
+
+
+class ContentPart(BaseModel):
+    """One part of a message's content. Only text parts are read; others (images, ...) are ignored."""
+
+    type: str = Field(max_length=50)
+    text: str | None = None
+    model_config = {"extra": "allow"}
+
+    @model_validator(mode="after")
+    def _text_part_has_text(self) -> ContentPart:
+        if self.type == "text" and self.text is None:
+            raise ValueError("a text part needs `text`, a string")
+        return self
 
 
 class ChatMessage(BaseModel):
     role: Literal["system", "user", "assistant", "tool", "developer"]
-    content: str | list[dict[str, Any]] | None = None
+    content: str | Annotated[list[ContentPart], Field(max_length=MAX_CONTENT_PARTS)] | None = None
 
 
 class ChatCompletionIn(BaseModel):
@@ -46,12 +61,12 @@ class ChatCompletionIn(BaseModel):
     model_config = {"extra": "allow"}  # temperature, max_tokens, ...: accepted, answering decides
 
 
-def _text(content: str | list[dict[str, Any]] | None) -> str:
+def _text(content: str | list[ContentPart] | None) -> str:
     if content is None:
         return ""
     if isinstance(content, str):
         return content
-    return "".join(part.get("text", "") for part in content if part.get("type") == "text")
+    return "".join(part.text or "" for part in content if part.type == "text")
 
 
 def to_request(body: ChatCompletionIn) -> AskRequest:
@@ -87,19 +102,25 @@ def list_models(container: ContainerDep, principal: ReaderDep) -> dict[str, Any]
     },
 )
 async def chat_completions(
-    body: ChatCompletionIn, container: ContainerDep, principal: ReaderDep, shutdown: ShutdownDep
+    body: ChatCompletionIn,
+    request: Request,
+    container: ContainerDep,
+    principal: ReaderDep,
+    shutdown: ShutdownDep,
 ) -> Any:
     check_collection(principal, body.collection)
     service = _service(container)
     req = to_request(body)
     await anyio.to_thread.run_sync(service.check, req)
-    ticket = container.slots.reserve()  # QueueFull: 429 with Retry-After, by the error handler
+    ticket = container.slots.reserve(caller_id(principal, request))  # 429s: QueueFull, CallerQueueFull
     model = container.generator.model_id if container.generator is not None else body.model
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
         try:
-            result = await anyio.to_thread.run_sync(lambda: service.answer(req, ticket=ticket))
+            result = await run_until_disconnect(
+                request, lambda cancel: service.answer(req, ticket=ticket, cancel=cancel)
+            )
         finally:
             ticket.close()
         return JSONResponse(_completion(cid, created, model, result))

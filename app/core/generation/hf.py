@@ -16,6 +16,7 @@ from typing import Any
 
 from app.core.errors import ModelUnavailable
 from app.core.generation import GenerationOptions, Message
+from app.core.generation.control import neutralize_messages
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,10 @@ class TransformersGenerator:
         _, tok = self._ensure()
         # Render to text, then tokenise: what apply_chat_template returns when it tokenises changed
         # between transformers versions (a tensor, then a BatchEncoding).
-        text = tok.apply_chat_template(list(messages), add_generation_prompt=True, tokenize=False)
+        # The tokenizer matches special tokens anywhere in the text: contents go in with their
+        # control strings broken up, so a document can't open a turn (generation.control).
+        safe = neutralize_messages(messages)
+        text = tok.apply_chat_template(safe, add_generation_prompt=True, tokenize=False)
         return tok(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
 
     def prompt_tokens(self, messages: Sequence[Message]) -> int:

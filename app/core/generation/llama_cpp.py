@@ -1,8 +1,10 @@
 """llama.cpp backend (llama-cpp-python): the bundled Qwen2.5 GGUF, or any local GGUF chat model.
 
-The chat template comes from the GGUF's own metadata. The prompt is rendered here and sent as plain
-text, so the prompt we count for the context budget is exactly the prompt the model reads, and
-llama.cpp's prefix cache reuses the evaluated system prompt across requests.
+The chat template comes from the GGUF's own metadata. The prompt is rendered and tokenised here and
+sent as tokens, so the prompt we count for the context budget is exactly the prompt the model reads,
+and llama.cpp's prefix cache reuses the evaluated system prompt across requests. The template's own
+text is tokenised with special tokens, message contents without (`app.core.generation.control`): a
+document or question can't open a new turn.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from app.core.errors import ModelUnavailable
 from app.core.generation import GenerationOptions, Message
+from app.core.generation.control import neutralize_messages, split_rendered
 
 logger = logging.getLogger(__name__)
 
@@ -145,14 +148,24 @@ class LlamaCppGenerator:
         return len(llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def prompt_tokens(self, messages: Sequence[Message]) -> int:
+        return len(self.encode(messages))
+
+    def encode(self, messages: Sequence[Message]) -> list[int]:
+        """The prompt's tokens: the template with special tokens, each content as plain text."""
         llm = self._ensure()
-        return len(llm.tokenize(self.render(messages).encode("utf-8"), add_bos=False, special=True))
+        pieces = split_rendered(self.render, messages)
+        if pieces is None:  # the template rewrote a content: fall back to breaking control strings
+            pieces = [(self.render(neutralize_messages(messages)), True)]
+        tokens: list[int] = []
+        for text, is_template in pieces:
+            tokens += llm.tokenize(text.encode("utf-8"), add_bos=not tokens, special=is_template)
+        return tokens
 
     def stream(
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:
         llm = self._ensure()
-        prompt = self.render(messages)
+        prompt = self.encode(messages)
         with self._run_lock:
             chunks = llm.create_completion(
                 prompt=prompt,

@@ -23,6 +23,7 @@ import httpx
 
 from app.core.errors import GeneratorUnavailable, ModelUnavailable, ShioriError
 from app.core.generation import GenerationOptions, Message
+from app.core.generation.control import neutralize_messages
 from app.core.settings import OpenAIGeneratorSettings
 
 logger = logging.getLogger(__name__)
@@ -110,7 +111,9 @@ class OpenAIGenerator:
             self.warm_up()
         body: dict[str, Any] = {
             "model": self._model,
-            "messages": list(messages),
+            # The server renders and tokenises the template with special tokens: break up control
+            # strings in the contents so a document can't open a turn (generation.control).
+            "messages": neutralize_messages(messages),
             "stream": True,
             "max_tokens": options.max_tokens,
             "temperature": options.temperature,

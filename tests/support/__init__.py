@@ -1,0 +1,1 @@
+"""What tests share: helpers live here, never imported from another test module."""
