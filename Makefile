@@ -84,7 +84,7 @@ browser:
 		|| echo "could not install chromium: the browser e2e tests will skip (fail with SHIORI_REQUIRE_BROWSER=1)"
 	@command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 \
 		|| (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null 2>&1) \
-		|| echo "could not install docker-compose: the compose file validation will skip"
+		|| echo "could not install docker-compose: the compose file validation will skip (fail under CI)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

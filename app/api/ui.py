@@ -54,6 +54,7 @@ DOCS_HEADERS = {
 DOCS_HTML = """<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Shiori API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/api-docs/swagger-ui.css">
 <body><div id="swagger-ui"></div>
 <script src="/api-docs/swagger-ui-bundle.js"></script>

@@ -453,3 +453,91 @@ def test_phone_layout_in_japanese(browser: Any, server: Server, ui: Page) -> Non
         assert phone.errors == [] and ui.errors == []
     finally:
         context.close()
+
+
+def test_api_docs_render_from_local_files_under_the_policy(browser: Any, server: Server) -> None:
+    context = browser.new_context(viewport=DESKTOP)
+    docs = Page(context.new_page())
+    requested: list[str] = []
+    missing: list[str] = []
+    docs.page.on("request", lambda r: requested.append(r.url))
+    docs.page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    try:
+        docs.page.goto(server.url + "/docs")
+        docs.page.locator(".opblock").first.wait_for(timeout=30_000)  # Swagger UI drew the operations
+        assert docs.page.locator(".opblock").count() >= 15
+        assert all(url.startswith(server.url) for url in requested), requested  # nothing from elsewhere
+        assert missing == [] and docs.errors == []  # no CSP violation, no script error
+        docs.shot("api-docs")
+    finally:
+        context.close()
+
+
+class _AttackerSite:
+    """Another origin on this machine (a different port is a different origin) serving a form that
+    posts a file into Shiori, as a page on any website could."""
+
+    def __init__(self, target: str) -> None:
+        import http.server
+        import threading
+
+        html = (
+            f'<form id="f" method="post" enctype="multipart/form-data" '
+            f'action="{target}/api/v1/collections/default/documents">'
+            '<input type="file" name="files" id="file"><button id="go">go</button></form>'
+        ).encode()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.end_headers()
+                self.wfile.write(html)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+
+
+def test_other_sites_cannot_use_the_local_api(browser: Any, server: Server, tmp_path: Path) -> None:
+    """#16: a cross-site form can't upload, and a DNS-rebound name gets nothing (Chromium's
+    --host-resolver-rules maps attacker.example to 127.0.0.1, as a rebinding attack would)."""
+    import httpx
+
+    def documents() -> list[str]:
+        return [d["filename"] for d in httpx.get(f"{server.url}/api/v1/collections/default/documents").json()]
+
+    poison = tmp_path / "poison.txt"
+    poison.write_text("The staff room code is 0000.", encoding="utf-8")
+    site = _AttackerSite(server.url)
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(site.url)
+        page.set_input_files("#file", str(poison))
+        with page.expect_navigation():
+            page.click("#go")
+        assert "cross_site_request" in page.content()
+        assert "poison.txt" not in documents()
+    finally:
+        context.close()
+        site.close()
+
+    rebinding = browser.browser_type.launch(
+        executable_path=CHROMIUM if Path(CHROMIUM).is_file() else "chromium",
+        args=["--host-resolver-rules=MAP attacker.example 127.0.0.1"],
+    )
+    try:
+        page = rebinding.new_page()
+        port = server.url.rsplit(":", 1)[1]
+        response = page.goto(f"http://attacker.example:{port}/api/v1/auth/me")
+        assert response is not None and response.status == 400
+        assert "host_not_allowed" in page.content() and '"role"' not in page.content()
+    finally:
+        rebinding.close()
