@@ -1,4 +1,5 @@
 import type { Lang, Translate } from "../i18n";
+import { hasCjk } from "./cjk";
 
 export function formatBytes(bytes: number, lang: Lang): string {
   const units = ["B", "KB", "MB", "GB"];
@@ -34,11 +35,9 @@ export function count(
   return n === 1 ? t(one) : t(many, { n });
 }
 
-const KANA_OR_CJK = /[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]/;
-
 /** "ja" when the text contains Japanese script: tells the browser to pick Japanese glyphs for it. */
 export function textLang(text: string): Lang {
-  return KANA_OR_CJK.test(text.slice(0, 2000)) ? "ja" : "en";
+  return hasCjk(text.slice(0, 2000)) ? "ja" : "en";
 }
 
 export function percent(fraction: number): number {
