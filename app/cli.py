@@ -225,44 +225,48 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.answer_events import (
+        CitationsEvent,
+        DoneEvent,
+        ErrorEvent,
+        SourceOut,
+        SourcesEvent,
+        TokenEvent,
+    )
     from app.services.answering import AskRequest
     from app.services.container import build_container
 
     container = build_container(settings, with_generator=True)
     assert container.answers is not None
-    sources: list[dict[str, Any]] = []
+    sources: list[SourceOut] = []
     cited: set[int] = set()
     try:
         for ev in container.answers.stream(AskRequest(args.question, args.collection, k=args.k)):
-            if ev.name == "sources":
-                sources = ev.data["sources"]
-            elif ev.name == "token":
-                sys.stdout.write(ev.data["text"])
+            if isinstance(ev, SourcesEvent):
+                sources = ev.sources
+            elif isinstance(ev, TokenEvent):
+                sys.stdout.write(ev.text)
                 sys.stdout.flush()
-            elif ev.name == "citations":
-                cited = {c["number"] for c in ev.data["citations"]}
-            elif ev.name == "error":
-                print(f"\nerror: {ev.data['detail']}", file=sys.stderr)
-            elif ev.name == "done":
+            elif isinstance(ev, CitationsEvent):
+                cited = {c.number for c in ev.citations}
+            elif isinstance(ev, ErrorEvent):
+                print(f"\nerror: {ev.detail}", file=sys.stderr)
+            elif isinstance(ev, DoneEvent):
                 print()
-                if ev.data["abstained"]:
+                if ev.abstained:
                     print("(no answer in the documents)", file=sys.stderr)
-                timing = f"retrieval {ev.data['retrieval_ms']:.0f} ms"
-                if ev.data.get("ttft_ms") is not None:
-                    timing += (
-                        f", first token {ev.data['ttft_ms'] / 1000:.1f} s, {ev.data['tokens_per_s']} tokens/s"
-                    )
+                timing = f"retrieval {ev.retrieval_ms:.0f} ms"
+                if ev.ttft_ms is not None:
+                    timing += f", first token {ev.ttft_ms / 1000:.1f} s, {ev.tokens_per_s} tokens/s"
                 print(f"({timing})", file=sys.stderr)
     finally:
         container.close()
     if sources:
         print("\nSources:")
         for s in sources:
-            page = f"p.{s['page']}" + (
-                f" ({s['page_label']})" if s["page_label"] and s["page_label"] != str(s["page"]) else ""
-            )
-            mark = "*" if s["number"] in cited else " "
-            print(f"{mark}[{s['number']}] {s['title']} — {page}")
+            label = f" ({s.page_label})" if s.page_label and s.page_label != str(s.page) else ""
+            mark = "*" if s.number in cited else " "
+            print(f"{mark}[{s.number}] {s.title} — p.{s.page}{label}")
     return 0
 
 

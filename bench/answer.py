@@ -21,6 +21,7 @@ from typing import Any
 from _common import REPO, SHARED, add_texts, build_container, drain, make_settings
 
 from app.core.generation.llama_cpp import LlamaCppGenerator
+from app.services.answer_events import DoneEvent, SourcesEvent, TokenEvent
 from app.services.answering import AskRequest
 
 # (question, a string the right answer contains) — facts stated in the seed documents; None: the seeds
@@ -47,12 +48,12 @@ def service_run(container: Any, question: str) -> dict[str, Any]:
     done: dict[str, Any] = {}
     assert container.answers is not None
     for ev in container.answers.stream(AskRequest(question)):
-        if ev.name == "sources" and sources_ms is None:
+        if isinstance(ev, SourcesEvent) and sources_ms is None:
             sources_ms = (time.perf_counter() - t0) * 1000
-        elif ev.name == "token":
-            answer += ev.data["text"]
-        elif ev.name == "done":
-            done = ev.data
+        elif isinstance(ev, TokenEvent):
+            answer += ev.text
+        elif isinstance(ev, DoneEvent):
+            done = ev.model_dump()
     return {"answer": answer, "sources_ms": sources_ms, **done}
 
 

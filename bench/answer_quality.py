@@ -29,6 +29,7 @@ from typing import Any
 
 from _common import REPO, SHARED, build_container, drain, make_settings, percentile
 
+from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
 from app.services.answering import AskRequest
 from app.services.eval_data import load_dataset
 from app.services.eval_runner import corpus_size, ingest
@@ -47,13 +48,13 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
     out: dict[str, Any] = {"answer": "", "sources_ms": None, "citations": []}
     assert container.answers is not None
     for ev in container.answers.stream(AskRequest(question, collection)):
-        if ev.name == "sources":
+        if isinstance(ev, SourcesEvent):
             out["sources_ms"] = (time.perf_counter() - t0) * 1000
-        elif ev.name == "citations":
-            out["answer"] = ev.data["answer"]
-            out["citations"] = ev.data["citations"]
-        elif ev.name == "done":
-            out.update(ev.data)
+        elif isinstance(ev, CitationsEvent):
+            out["answer"] = ev.answer
+            out["citations"] = [c.model_dump() for c in ev.citations]
+        elif isinstance(ev, DoneEvent):
+            out.update(ev.model_dump())
     out["total_ms"] = (time.perf_counter() - t0) * 1000
     return out
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+from app.services.answer_events import AnswerOut
 
 DocStatus = Literal["queued", "processing", "ready", "failed"]
 
@@ -163,53 +165,8 @@ class AskIn(BaseModel):
     stream: bool = False
 
 
-class SourceOut(BaseModel):
-    number: int
-    chunk_id: int
-    document_id: int
-    title: str
-    filename: str
-    page: int
-    page_label: str | None
-    char_start: int
-    char_end: int
-    text: str = Field(description="The passage")
-    shown: str = Field(description="What the model was shown (selected sentences of the passage)")
-    spans: list[list[int]] = Field(description="Page-text offsets of the shown pieces")
-    score: float
-
-
-class CitationOut(BaseModel):
-    number: int
-    sentence_index: int
-    status: Literal["verified", "unsupported", "inferred"]
-    support: float
-    chunk_id: int
-    document_id: int
-    title: str
-    page: int
-    page_label: str | None
-    char_start: int = Field(description="Evidence span in the page's text")
-    char_end: int
-
-
-class AnswerSentenceOut(BaseModel):
-    start: int
-    end: int
-    text: str
-    numbers: list[int]
-    supported: bool
-
-
-class AskOut(BaseModel):
-    answer: str
-    abstained: bool
-    sources: list[SourceOut]
-    citations: list[CitationOut]
-    sentences: list[AnswerSentenceOut] = Field(default_factory=list)
-    dropped: list[int] = Field(default_factory=list, description="Chunk ids that did not fit the context")
-    timings: dict[str, Any] = Field(default_factory=dict)
-    error: dict[str, str] | None = None
+# The answer's payloads are defined once, with the service that produces them.
+AskOut = AnswerOut
 
 
 class KeyIn(BaseModel):

@@ -20,6 +20,7 @@ import anyio
 from starlette.requests import Request
 
 from app.core.errors import ShioriError
+from app.services.answer_events import ErrorEvent, Event
 
 logger = logging.getLogger(__name__)
 
@@ -28,13 +29,20 @@ def format_event(name: str, data: Any) -> bytes:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
+def frame(ev: Event | tuple[str, Any]) -> bytes:
+    """An answer event (its model's ``name`` and fields), or a ``(name, data)`` pair."""
+    if isinstance(ev, Event):
+        return format_event(ev.name, ev.model_dump(mode="json"))
+    return format_event(*ev)
+
+
 class _Tick:
     """Nothing arrived within the poll interval: time to look at the shutdown flag."""
 
 
 _TICK = _Tick()
 _SHUTDOWN_POLL_S = 0.25
-SHUTTING_DOWN = {"detail": "The server is restarting; ask again in a moment.", "code": "shutting_down"}
+SHUTTING_DOWN = ErrorEvent(detail="The server is restarting; ask again in a moment.", code="shutting_down")
 
 
 async def stream_events(
@@ -44,7 +52,8 @@ async def stream_events(
     on_close: Callable[[], None] | None = None,
     shutdown: threading.Event | None = None,
 ) -> AsyncIterator[bytes]:
-    """``produce()`` returns an iterator of events (``.name``, ``.data``) and runs in its own thread.
+    """``produce()`` returns an iterator of events (answer event models, or ``(name, data)`` pairs) and
+    runs in its own thread.
     Exceptions become an ``error`` event; the stream always ends; ``on_close`` always runs. When
     ``shutdown`` is set (the server is stopping), the generation is cancelled and the stream ends with
     an ``error`` event coded ``shutting_down`` rather than being cut off mid-answer."""
@@ -59,14 +68,14 @@ async def stream_events(
     def run() -> None:
         try:
             for ev in produce():
-                q.put(format_event(ev.name, ev.data))
+                q.put(frame(ev))
                 if cancel.is_set():
                     break
         except ShioriError as exc:
-            q.put(format_event("error", {"detail": exc.detail, "code": exc.code}))
+            q.put(frame(ErrorEvent(detail=exc.detail, code=exc.code)))
         except Exception:
             logger.exception("event stream failed")
-            q.put(format_event("error", {"detail": "Internal error.", "code": "internal_error"}))
+            q.put(frame(ErrorEvent(detail="Internal error.", code="internal_error")))
         finally:
             q.put(None)
             if on_close is not None:
@@ -82,7 +91,7 @@ async def stream_events(
                 return
             if shutdown is not None and shutdown.is_set():
                 cancel.set()
-                yield format_event("error", SHUTTING_DOWN)
+                yield frame(SHUTTING_DOWN)
                 return
             if not isinstance(item, _Tick):
                 yield item

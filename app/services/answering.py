@@ -1,8 +1,9 @@
 """Answering: retrieve → abstain or pack the context → stream the model's answer → check citations.
 
-`AnswerService.stream()` yields named events, the same ones the API sends as Server-Sent Events:
-``sources`` (as soon as retrieval is done), ``token`` (text deltas), ``citations``, ``done`` (timings,
-usage, what was dropped) and ``error``. JSON mode and the CLI consume the same stream.
+`AnswerService.stream()` yields typed events (`app.services.answer_events`), the same ones the API
+sends as Server-Sent Events: sources (as soon as retrieval is done), token (text deltas), citations,
+done (timings, usage, what was dropped) and error. JSON mode, the OpenAI adapter and the CLI consume
+the same stream.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
@@ -24,6 +25,18 @@ from app.core.prompting import ABSTAIN_TEXT, SEP, PackedSource, build_messages, 
 from app.core.settings import Settings
 from app.core.slots import Ticket
 from app.db.session import session_scope
+from app.services.answer_events import (
+    AnswerEvent,
+    AnswerOut,
+    AnswerSentenceOut,
+    CitationOut,
+    CitationsEvent,
+    DoneEvent,
+    ErrorEvent,
+    SourceOut,
+    SourcesEvent,
+    TokenEvent,
+)
 from app.services.documents import get_collection
 from app.services.retrieval import Passage, Retriever
 
@@ -36,12 +49,6 @@ class AskRequest:
     collection: str = "default"
     history: list[Message] = field(default_factory=list)
     k: int | None = None
-
-
-@dataclass(frozen=True)
-class Event:
-    name: str  # sources | token | citations | done | error
-    data: dict[str, Any]
 
 
 class AnswerService:
@@ -70,16 +77,16 @@ class AnswerService:
 
     def stream(
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
-    ) -> Iterator[Event]:
+    ) -> Iterator[AnswerEvent]:
         """Events for one question. Holds ``ticket``'s generation slot only while the model runs."""
         if self.metrics is None:
             yield from self._events(req, ticket, cancel)
             return
         try:
             for ev in self._events(req, ticket, cancel):
-                if ev.name == "done":
-                    self.metrics.observe_answer(ev.data)
-                elif ev.name == "error":
+                if isinstance(ev, DoneEvent):
+                    self.metrics.observe_answer(ev.model_dump())
+                elif isinstance(ev, ErrorEvent):
                     self.metrics.answers.labels("error").inc()
                 yield ev
         except Exception:
@@ -88,7 +95,7 @@ class AnswerService:
 
     def _events(
         self, req: AskRequest, ticket: Ticket | None, cancel: threading.Event | None
-    ) -> Iterator[Event]:
+    ) -> Iterator[AnswerEvent]:
         cfg = self.settings.answer
         cancel = cancel or threading.Event()
         question = self._validate(req)
@@ -100,7 +107,7 @@ class AnswerService:
         best = max((evidence_score(p) for p in result.passages), default=None)
 
         if best is None or best < cfg.abstain_below:
-            yield Event("sources", {"sources": [], "dropped": [], "query": query})
+            yield SourcesEvent(sources=[], dropped=[], query=query)
             yield from self._abstain(lang, retrieval_ms, best, reason="weak_evidence")
             return
 
@@ -113,39 +120,21 @@ class AnswerService:
             select=cfg.select_sentences,
         )
         dropped = [p.chunk_id for p in result.passages if p.chunk_id in set(packed.dropped)]
-        yield Event(
-            "sources",
-            {"sources": [source_out(s) for s in packed.sources], "dropped": dropped, "query": query},
-        )
+        yield SourcesEvent(sources=[source_out(s) for s in packed.sources], dropped=dropped, query=query)
         history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
         messages = build_messages(question, packed.sources, lang, history)
         yield from self._generate(messages, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
 
     def answer(
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
-    ) -> dict[str, Any]:
-        """The whole answer at once (JSON mode). ``cancel`` stops it (the client went away)."""
-        out: dict[str, Any] = {"answer": "", "sources": [], "citations": [], "abstained": False}
-        for ev in self.stream(req, ticket=ticket, cancel=cancel):
-            if ev.name == "sources":
-                out["sources"] = ev.data["sources"]
-                out["dropped"] = ev.data["dropped"]
-            elif ev.name == "token":
-                out["answer"] += ev.data["text"]
-            elif ev.name == "citations":
-                out["answer"] = ev.data["answer"]
-                out["citations"] = ev.data["citations"]
-                out["sentences"] = ev.data["sentences"]
-            elif ev.name == "done":
-                out["abstained"] = ev.data["abstained"]
-                out["timings"] = ev.data
-            elif ev.name == "error":
-                out["error"] = ev.data
-        err = out.get("error") or {}
-        if err.get("code") == GeneratorCrashed.code:
-            raise GeneratorCrashed(err["detail"])
-        if err.get("code") == GeneratorUnavailable.code:
-            raise GeneratorUnavailable(err["detail"])
+    ) -> AnswerOut:
+        """The whole answer at once (JSON mode). ``cancel`` stops it (the client went away). A crashed
+        or unreachable generator is raised (a 503), not folded into the answer."""
+        out = AnswerOut.collect(self.stream(req, ticket=ticket, cancel=cancel))
+        if out.error is not None and out.error.code == GeneratorCrashed.code:
+            raise GeneratorCrashed(out.error.detail)
+        if out.error is not None and out.error.code == GeneratorUnavailable.code:
+            raise GeneratorUnavailable(out.error.detail)
         return out
 
     # ---- steps -------------------------------------------------------------------------------
@@ -158,22 +147,14 @@ class AnswerService:
             raise InvalidInput(f"The question is longer than {limit} characters.", code="question_too_long")
         return question
 
-    def _abstain(self, lang: str, retrieval_ms: float, best: float | None, *, reason: str) -> Iterator[Event]:
+    def _abstain(
+        self, lang: str, retrieval_ms: float, best: float | None, *, reason: Literal["weak_evidence"]
+    ) -> Iterator[AnswerEvent]:
         text = ABSTAIN_TEXT["ja" if lang == "ja" else "en"]
-        yield Event("token", {"text": text})
-        yield Event("citations", {"answer": text, "citations": [], "sentences": [], "invalid_numbers": []})
-        yield Event(
-            "done",
-            {
-                "abstained": True,
-                "abstain_reason": reason,
-                "best_score": best,
-                "retrieval_ms": round(retrieval_ms, 1),
-                "ttft_ms": None,
-                "tokens": 0,
-                "tokens_per_s": None,
-                "dropped": [],
-            },
+        yield TokenEvent(text=text)
+        yield CitationsEvent(answer=text, citations=[], sentences=[], invalid_numbers=[])
+        yield DoneEvent(
+            abstained=True, abstain_reason=reason, best_score=best, retrieval_ms=round(retrieval_ms, 1)
         )
 
     def _generate(
@@ -185,7 +166,7 @@ class AnswerService:
         dropped: list[int],
         ticket: Ticket | None,
         cancel: threading.Event,
-    ) -> Iterator[Event]:
+    ) -> Iterator[AnswerEvent]:
         cfg = self.settings
         options = GenerationOptions(
             max_tokens=cfg.generator.max_tokens, repeat_penalty=cfg.generator.repeat_penalty
@@ -202,7 +183,7 @@ class AnswerService:
                     ttft_ms = (time.perf_counter() - t_start) * 1000
                 text += delta
                 deltas += 1
-                yield Event("token", {"text": delta})
+                yield TokenEvent(text=delta)
                 if time.monotonic() > deadline:
                     timed_out = True
                     break
@@ -211,7 +192,7 @@ class AnswerService:
             # ends here, with what it said so far discarded by the client; the next one gets a
             # restarted generator.
             logger.warning("answer ended: %s", exc.detail)
-            yield Event("error", {"detail": exc.detail, "code": exc.code})
+            yield ErrorEvent(detail=exc.detail, code=exc.code)
             return
         finally:
             close = getattr(tokens_iter, "close", None)
@@ -221,25 +202,28 @@ class AnswerService:
                 ticket.close()  # free the slot before the (cheap) citation work
         gen_s = time.perf_counter() - t_start
         if timed_out:
-            yield Event("error", {"detail": "The answer took too long and was stopped.", "code": "timeout"})
+            yield ErrorEvent(detail="The answer took too long and was stopped.", code="timeout")
         report = check_citations(text, [SourceRef(s.number, s.text) for s in sources])
         refused = is_refusal(text)
-        yield Event("citations", citations_out(report, sources))
+        yield citations_out(report, sources)
         tokens = self.generator.count_tokens(text) if text else 0
         decode_s = gen_s - (ttft_ms or 0) / 1000
-        yield Event(
-            "done",
-            {
-                "abstained": refused,
-                "abstain_reason": "model_declined" if refused else None,
-                "cancelled": cancel.is_set() and not timed_out,
-                "retrieval_ms": round(retrieval_ms, 1),
-                "ttft_ms": round(ttft_ms, 1) if ttft_ms is not None else None,
-                "tokens": tokens,
-                "tokens_per_s": round((tokens - 1) / decode_s, 2) if tokens > 1 and decode_s > 0 else None,
-                "generation_ms": round(gen_s * 1000, 1),
-                "dropped": dropped,
-            },
+        try:
+            prompt_tokens: int | None = self.generator.prompt_tokens(messages)  # for OpenAI's `usage`
+        except Exception:  # only a figure: the answer is complete without it
+            logger.debug("prompt token count failed", exc_info=True)
+            prompt_tokens = None
+        yield DoneEvent(
+            abstained=refused,
+            abstain_reason="model_declined" if refused else None,
+            cancelled=cancel.is_set() and not timed_out,
+            retrieval_ms=round(retrieval_ms, 1),
+            ttft_ms=round(ttft_ms, 1) if ttft_ms is not None else None,
+            tokens=tokens,
+            tokens_per_s=round((tokens - 1) / decode_s, 2) if tokens > 1 and decode_s > 0 else None,
+            generation_ms=round(gen_s * 1000, 1),
+            prompt_tokens=prompt_tokens,
+            dropped=dropped,
         )
 
 
@@ -250,23 +234,23 @@ def evidence_score(p: Passage) -> float:
     return float(dense if dense is not None else p.score)
 
 
-def source_out(s: PackedSource) -> dict[str, Any]:
+def source_out(s: PackedSource) -> SourceOut:
     p: Passage = s.passage  # type: ignore[assignment]
-    return {
-        "number": s.number,
-        "chunk_id": p.chunk_id,
-        "document_id": p.document_id,
-        "title": p.title,
-        "filename": p.filename,
-        "page": p.page,
-        "page_label": p.page_label,
-        "char_start": p.char_start,
-        "char_end": p.char_end,
-        "text": p.text,
-        "shown": s.text,
-        "spans": [list(span) for span in s.spans],
-        "score": p.score,
-    }
+    return SourceOut(
+        number=s.number,
+        chunk_id=p.chunk_id,
+        document_id=p.document_id,
+        title=p.title,
+        filename=p.filename,
+        page=p.page,
+        page_label=p.page_label,
+        char_start=p.char_start,
+        char_end=p.char_end,
+        text=p.text,
+        shown=s.text,
+        spans=[list(span) for span in s.spans],
+        score=p.score,
+    )
 
 
 def _page_span(source: PackedSource, start: int, end: int) -> tuple[int, int]:
@@ -286,7 +270,7 @@ def _page_span(source: PackedSource, start: int, end: int) -> tuple[int, int]:
     return source.spans[0][0], source.spans[-1][1]
 
 
-def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> dict[str, Any]:
+def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> CitationsEvent:
     by_number = {s.number: s for s in sources}
     items = []
     for c in report.citations:
@@ -297,35 +281,29 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> di
         else:  # no lexical overlap (e.g. an English sentence citing a Japanese page): the whole passage
             span = (src.spans[0][0], src.spans[-1][1])
         items.append(
-            {
-                "number": c.number,
-                "sentence_index": c.sentence_index,
-                "status": c.status,
-                "support": round(c.support, 3),
-                "chunk_id": p.chunk_id,
-                "document_id": p.document_id,
-                "title": p.title,
-                "page": p.page,
-                "page_label": p.page_label,
-                "char_start": span[0],
-                "char_end": span[1],
-            }
+            CitationOut(
+                number=c.number,
+                sentence_index=c.sentence_index,
+                status=c.status,
+                support=round(c.support, 3),
+                chunk_id=p.chunk_id,
+                document_id=p.document_id,
+                title=p.title,
+                page=p.page,
+                page_label=p.page_label,
+                char_start=span[0],
+                char_end=span[1],
+            )
         )
-    return {
-        "answer": report.answer,
-        "citations": items,
-        "sentences": [
-            {
-                "start": s.start,
-                "end": s.end,
-                "text": s.text,
-                "numbers": list(s.numbers),
-                "supported": s.supported,
-            }
-            for s in report.sentences
-        ],
-        "invalid_numbers": report.invalid_numbers,
-    }
+    sentences = [
+        AnswerSentenceOut(
+            start=s.start, end=s.end, text=s.text, numbers=list(s.numbers), supported=s.supported
+        )
+        for s in report.sentences
+    ]
+    return CitationsEvent(
+        answer=report.answer, citations=items, sentences=sentences, invalid_numbers=report.invalid_numbers
+    )
 
 
 _MARKER = re.compile(r"\s*\[\d+\]")
@@ -345,9 +323,9 @@ def make_eval_answer_fn(container: Any) -> Callable[[str, str], tuple[str, bool,
 
     def answer(question: str, collection: str) -> tuple[str, bool, list[int]]:
         out = service.answer(AskRequest(question=question, collection=collection))
-        if "error" in out:
-            logger.warning("eval answer error code=%s", out["error"].get("code"))
-        cited = list(dict.fromkeys(c["chunk_id"] for c in out["citations"]))
-        return _MARKER.sub("", out["answer"]).strip(), bool(out["abstained"]), cited
+        if out.error is not None:
+            logger.warning("eval answer error code=%s", out.error.code)
+        cited = list(dict.fromkeys(c.chunk_id for c in out.citations))
+        return _MARKER.sub("", out.answer).strip(), out.abstained, cited
 
     return answer

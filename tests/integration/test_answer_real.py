@@ -61,17 +61,17 @@ def ask(c: Container, question: str) -> dict[str, Any]:
 def test_answers_contain_the_fact_and_cite_a_seed(answering: Fixture, question: str) -> None:
     c, ids = answering
     out = ask(c, question)
-    assert not out["abstained"], out
-    assert "2017" in out["answer"], out["answer"]
-    cited_docs = {x["document_id"] for x in out["citations"]}
+    assert not out.abstained, out
+    assert "2017" in out.answer, out.answer
+    cited_docs = {x.document_id for x in out.citations}
     assert cited_docs and cited_docs <= set(ids.values())
     # Each citation resolves to a passage of its document: the evidence span lies on its page.
-    assert all(x["char_end"] > x["char_start"] and x["page"] == 1 for x in out["citations"])
-    assert out["timings"]["ttft_ms"] > 0 and out["timings"]["tokens"] > 0
+    assert all(x.char_end > x.char_start and x.page == 1 for x in out.citations)
+    assert out.timings is not None and out.timings.ttft_ms and out.timings.tokens > 0
 
 
 def test_question_the_documents_cannot_answer_abstains(answering: Fixture) -> None:
     c, _ = answering
     out = ask(c, "東京スカイツリーの高さは何メートルですか？")
-    assert out["abstained"], out
-    assert "記載がありません" in out["answer"]
+    assert out.abstained, out
+    assert "記載がありません" in out.answer

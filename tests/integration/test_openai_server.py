@@ -24,6 +24,7 @@ from app.core.generation.openai_backend import OpenAIGenerator
 from app.core.settings import OpenAIGeneratorSettings, Settings
 from app.db.session import session_scope
 from app.services import documents as docs
+from app.services.answer_events import DoneEvent, ErrorEvent, TokenEvent
 from app.services.answering import AnswerService, AskRequest
 from app.services.container import Container, build_container
 from ingestion.worker import Worker
@@ -103,15 +104,15 @@ def test_json_and_streamed_answers_with_citations(
     service.check(AskRequest(QUESTION))  # warms up: model name and tokenizer from the server
     assert gen.model_id == "qwen-local" and gen.tokenizer_source == "server /extras/tokenize/count"
     out = service.answer(AskRequest(QUESTION))
-    assert "2017" in out["answer"] and out["citations"] and not out["abstained"], out
-    assert all(c["document_id"] for c in out["citations"])
+    assert "2017" in out.answer and out.citations and not out.abstained, out
+    assert all(c.document_id for c in out.citations)
 
     events = list(service.stream(AskRequest("In what year was the Transformer architecture introduced?")))
     names = [e.name for e in events]
     assert names[0] == "sources" and names[-2:] == ["citations", "done"] and names.count("token") > 1
-    answer = "".join(e.data["text"] for e in events if e.name == "token")
+    answer = "".join(e.text for e in events if isinstance(e, TokenEvent))
     assert "2017" in answer
-    assert events[-1].data["tokens"] > 0 and events[-1].data["ttft_ms"] > 0
+    assert isinstance(done := events[-1], DoneEvent) and done.tokens > 0 and (done.ttft_ms or 0) > 0
 
 
 def test_cancel_ends_the_answer_and_the_server_serves_the_next(
@@ -127,10 +128,10 @@ def test_cancel_ends_the_answer_and_the_server_serves_the_next(
             cancel.set()
             t_cancel = time.monotonic()
     assert time.monotonic() - t_cancel < 2.0
-    assert events[-1].name == "done" and events[-1].data["cancelled"] is True
+    assert isinstance(done := events[-1], DoneEvent) and done.cancelled is True
     assert sum(e.name == "token" for e in events) <= 2
     out = service.answer(AskRequest(QUESTION))
-    assert "2017" in out["answer"], out
+    assert "2017" in out.answer, out
 
 
 def test_server_killed_mid_stream_ends_with_an_error_event(
@@ -145,8 +146,9 @@ def test_server_killed_mid_stream_ends_with_an_error_event(
             if ev.name == "token" and sum(e.name == "token" for e in events) == 2:
                 srv.kill()
         assert events[-1].name == "error", [e.name for e in events[-3:]]
-        assert events[-1].data["code"] == "generator_unavailable"
-        assert "closed the connection" in events[-1].data["detail"]
+        error = events[-1]
+        assert isinstance(error, ErrorEvent) and error.code == "generator_unavailable"
+        assert "closed the connection" in error.detail
     finally:
         srv.kill()
 

@@ -65,7 +65,7 @@ async def ask(
             )
         finally:
             ticket.close()
-        return JSONResponse(AskOut.model_validate(result).model_dump())
+        return JSONResponse(result.model_dump(mode="json"))
     cancel = threading.Event()
     return StreamingResponse(
         stream_events(

@@ -26,7 +26,15 @@ from app.api.security import ReaderDep, caller_id, check_collection
 from app.api.sse import run_until_disconnect, stream_events
 from app.core.errors import InvalidInput
 from app.core.generation import Message
-from app.services.answering import AnswerService, AskRequest, Event
+from app.services.answer_events import (
+    AnswerOut,
+    CitationsEvent,
+    DoneEvent,
+    ErrorEvent,
+    SourcesEvent,
+    TokenEvent,
+)
+from app.services.answering import AnswerService, AskRequest
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 MAX_CONTENT_PARTS = 100
@@ -134,9 +142,13 @@ async def chat_completions(
     return StreamingResponse(_openai_framing(events), media_type="text/event-stream")
 
 
-def _completion(cid: str, created: int, model: str, result: dict[str, Any]) -> dict[str, Any]:
-    timings = result.get("timings", {})
-    completion_tokens = int(timings.get("tokens") or 0)
+def _usage(done: DoneEvent | None) -> dict[str, int]:
+    prompt = (done.prompt_tokens or 0) if done is not None else 0
+    completion = done.tokens if done is not None else 0
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def _completion(cid: str, created: int, model: str, result: AnswerOut) -> dict[str, Any]:
     return {
         "id": cid,
         "object": "chat.completion",
@@ -145,18 +157,14 @@ def _completion(cid: str, created: int, model: str, result: dict[str, Any]) -> d
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": result["answer"]},
+                "message": {"role": "assistant", "content": result.answer},
                 "finish_reason": "stop",
             }
         ],
-        "usage": {
-            "prompt_tokens": 0,
-            "completion_tokens": completion_tokens,
-            "total_tokens": completion_tokens,
-        },
-        "citations": result["citations"],
-        "sources": result["sources"],
-        "abstained": result["abstained"],
+        "usage": _usage(result.timings),
+        "citations": [c.model_dump(mode="json") for c in result.citations],
+        "sources": [s.model_dump(mode="json") for s in result.sources],
+        "abstained": result.abstained,
     }
 
 
@@ -168,26 +176,26 @@ def _chunks(
     cid: str,
     created: int,
     model: str,
-) -> Iterator[Event]:
+) -> Iterator[tuple[str, dict[str, Any]]]:
     base = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model}
-    yield Event(
-        "chunk", {**base, "choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}
-    )
+    first = {"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}
+    yield "chunk", {**base, "choices": [first]}
     extra: dict[str, Any] = {}
     for ev in service.stream(req, ticket=ticket, cancel=cancel):
-        if ev.name == "token":
-            delta = {"content": ev.data["text"]}
-            yield Event("chunk", {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
-        elif ev.name == "sources":
-            extra["sources"] = ev.data["sources"]
-        elif ev.name == "citations":
-            extra["citations"] = ev.data["citations"]
-        elif ev.name == "done":
-            extra["abstained"] = ev.data["abstained"]
-        elif ev.name == "error":
-            extra["error"] = ev.data
+        if isinstance(ev, TokenEvent):
+            delta = {"index": 0, "delta": {"content": ev.text}, "finish_reason": None}
+            yield "chunk", {**base, "choices": [delta]}
+        elif isinstance(ev, SourcesEvent):
+            extra["sources"] = [s.model_dump(mode="json") for s in ev.sources]
+        elif isinstance(ev, CitationsEvent):
+            extra["citations"] = [c.model_dump(mode="json") for c in ev.citations]
+        elif isinstance(ev, DoneEvent):
+            extra["abstained"] = ev.abstained
+            extra["usage"] = _usage(ev)
+        elif isinstance(ev, ErrorEvent):
+            extra["error"] = ev.model_dump()
     final = {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], **extra}
-    yield Event("chunk", final)
+    yield "chunk", final
 
 
 async def _openai_framing(events: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

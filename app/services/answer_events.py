@@ -1,0 +1,139 @@
+"""What an answer is made of: the events `AnswerService.stream()` yields, and the whole answer.
+
+Defined once. The SSE layer sends each event as `event: <name>` with the model as its data, JSON mode
+and `shiori eval` collect them into an `AnswerOut`, the OpenAI adapter and the CLI read them as
+objects, and the UI's TypeScript types are generated from the OpenAPI schema these models appear in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, Field
+
+
+class SourceOut(BaseModel):
+    number: int
+    chunk_id: int
+    document_id: int
+    title: str
+    filename: str
+    page: int
+    page_label: str | None
+    char_start: int
+    char_end: int
+    text: str = Field(description="The passage")
+    shown: str = Field(description="What the model was shown (selected sentences of the passage)")
+    spans: list[list[int]] = Field(description="Page-text offsets of the shown pieces")
+    score: float
+
+
+class CitationOut(BaseModel):
+    number: int
+    sentence_index: int
+    status: Literal["verified", "unsupported", "inferred"]
+    support: float
+    chunk_id: int
+    document_id: int
+    title: str
+    page: int
+    page_label: str | None
+    char_start: int = Field(description="Evidence span in the page's text")
+    char_end: int
+
+
+class AnswerSentenceOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    numbers: list[int]
+    supported: bool
+
+
+class Event(BaseModel):
+    """An event of an answer's stream; ``name`` is its SSE event name."""
+
+    name: ClassVar[str]
+
+
+class SourcesEvent(Event):
+    """Sent as soon as retrieval is done, before the first token."""
+
+    name: ClassVar[str] = "sources"
+    sources: list[SourceOut]
+    dropped: list[int] = Field(description="Chunk ids that did not fit the context")
+    query: str = Field(description="What was searched (a follow-up joined with the previous question)")
+
+
+class TokenEvent(Event):
+    name: ClassVar[str] = "token"
+    text: str = Field(description="The next piece of the answer")
+
+
+class CitationsEvent(Event):
+    """After the last token: the answer as checked, and each citation resolved to a page span."""
+
+    name: ClassVar[str] = "citations"
+    answer: str
+    citations: list[CitationOut]
+    sentences: list[AnswerSentenceOut]
+    invalid_numbers: list[int] = Field(description="[n] markers that name no source")
+
+
+class DoneEvent(Event):
+    name: ClassVar[str] = "done"
+    abstained: bool
+    abstain_reason: Literal["weak_evidence", "model_declined"] | None = None
+    best_score: float | None = Field(None, description="Best evidence score, when the answer abstained")
+    cancelled: bool = False
+    retrieval_ms: float
+    ttft_ms: float | None = None
+    tokens: int = 0
+    tokens_per_s: float | None = None
+    generation_ms: float | None = None
+    prompt_tokens: int | None = Field(None, description="Tokens of the prompt the model read")
+    dropped: list[int] = Field(default_factory=list)
+
+
+class ErrorEvent(Event):
+    """The answer ended early: `timeout`, `generator_crashed`, `generator_unavailable`,
+    `shutting_down` (the server is restarting: ask again), `internal_error`."""
+
+    name: ClassVar[str] = "error"
+    detail: str
+    code: str
+
+
+AnswerEvent = SourcesEvent | TokenEvent | CitationsEvent | DoneEvent | ErrorEvent
+EVENT_TYPES: tuple[type[Event], ...] = (SourcesEvent, TokenEvent, CitationsEvent, DoneEvent, ErrorEvent)
+
+
+class AnswerOut(BaseModel):
+    """The whole answer at once (JSON mode), built from the events."""
+
+    answer: str
+    abstained: bool
+    sources: list[SourceOut]
+    citations: list[CitationOut]
+    sentences: list[AnswerSentenceOut] = Field(default_factory=list)
+    dropped: list[int] = Field(default_factory=list, description="Chunk ids that did not fit the context")
+    timings: DoneEvent | None = Field(None, description="The `done` event")
+    error: ErrorEvent | None = None
+
+    @classmethod
+    def collect(cls, events: Iterable[AnswerEvent]) -> AnswerOut:
+        """Fold a stream of events into one answer."""
+        out = cls(answer="", abstained=False, sources=[], citations=[])
+        for ev in events:
+            if isinstance(ev, SourcesEvent):
+                out.sources, out.dropped = ev.sources, ev.dropped
+            elif isinstance(ev, TokenEvent):
+                out.answer += ev.text
+            elif isinstance(ev, CitationsEvent):
+                out.answer, out.citations, out.sentences = ev.answer, ev.citations, ev.sentences
+            elif isinstance(ev, DoneEvent):
+                out.abstained, out.timings = ev.abstained, ev
+            elif isinstance(ev, ErrorEvent):
+                out.error = ev
+        return out
