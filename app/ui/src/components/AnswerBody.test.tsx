@@ -173,6 +173,24 @@ describe("citation chips", () => {
     expect(chip.citation?.sentence_index).toBe(1);
   });
 
+  it("keeps a finished paragraph and its chips in place while the next one streams in", () => {
+    const sources = [source(1), source(2)];
+    let text = "Tokyo Tower was finished in 1958 [1].\n\nIt is";
+    mount(text, sources, null, "streaming");
+    const firstParagraph = root.querySelector(".answer-md p");
+    const firstChip = chips()[0];
+    for (const token of [" 333", " metres", " tall [2]."]) {
+      text += token;
+      mount(text, sources, null, "streaming");
+    }
+    expect(root.querySelector(".answer-md p")).toBe(firstParagraph);
+    expect(chips()[0]).toBe(firstChip);
+    expect(chips().map((c) => c.textContent)).toEqual(["1", "2"]);
+    expect(root.querySelector(".answer-md")?.textContent?.trim()).toBe(
+      "Tokyo Tower was finished in 1958 1.\nIt is 333 metres tall 2.",
+    );
+  });
+
   it("keeps document text inert inside the answer", () => {
     mount(
       'Quoted: <img src=x onerror="window.__chip=1"> <script>window.__chip=2</script> [1]',

@@ -1,13 +1,16 @@
 // An answer rendered from Markdown, its [n] markers turned into citation chips. Hovering or focusing a
 // chip previews the passage; clicking it opens the passage in its page (onOpen).
+//
+// The Markdown goes into the page as sanitised DOM nodes, block by block (lib/answerBlocks.ts): while
+// an answer streams, each token re-parses only the block it extends.
 
-import { useMemo, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 
 import type { Source } from "../api/types";
 import { useI18n, type Translate } from "../i18n";
 import { placeChips, type AnswerPhase, type Chip, type CitationCheck } from "../lib/citations";
 import { pageText, textLang } from "../lib/format";
-import { renderAnswerHtml } from "../lib/markdown";
+import { AnswerBlocks } from "../lib/answerBlocks";
 import { ChipPreview } from "./ChipPreview";
 
 export interface AnswerBodyProps {
@@ -43,14 +46,16 @@ export function AnswerBody({ text, sources, check, phase, onOpen }: AnswerBodyPr
   const { t } = useI18n();
   const [hover, setHover] = useState<Hover | null>(null);
   const showTimer = useRef<number | undefined>(undefined);
+  const host = useRef<HTMLDivElement>(null);
+  const blocks = useRef<AnswerBlocks | null>(null);
 
-  const { html, chips } = useMemo(() => {
-    const placed = placeChips(text, sources, check, phase);
-    return {
-      chips: placed.chips,
-      html: renderAnswerHtml(placed.text, placed.chips, { label: (chip) => chipLabel(t, chip) }),
-    };
-  }, [text, sources, check, phase, t]);
+  const placed = useMemo(() => placeChips(text, sources, check, phase), [text, sources, check, phase]);
+  const chips = placed.chips;
+  useLayoutEffect(() => {
+    if (!host.current) return;
+    blocks.current ??= new AnswerBlocks(host.current);
+    blocks.current.update(placed.text, placed.chips, { label: (chip) => chipLabel(t, chip) });
+  }, [placed, t]);
 
   const chipFrom = (target: EventTarget | null): [HTMLElement, number] | null => {
     const el = target instanceof Element ? target.closest<HTMLElement>("button.cite") : null;
@@ -73,9 +78,8 @@ export function AnswerBody({ text, sources, check, phase, onOpen }: AnswerBodyPr
     <div class="answer-wrap">
       <div
         class="answer-md"
+        ref={host} // filled by AnswerBlocks only: Preact renders no children here
         lang={textLang(text)}
-        // Safe: built by renderAnswerHtml (escaped raw HTML, DOMPurify allow-list, chips as DOM nodes).
-        dangerouslySetInnerHTML={{ __html: html }}
         onMouseOver={(e) => {
           const hit = chipFrom(e.target);
           if (hit) show(hit[0], hit[1], 120);

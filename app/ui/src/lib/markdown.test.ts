@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 
 import type { Chip } from "./citations";
 import { placeChips } from "./citations";
-import { renderAnswerHtml } from "./markdown";
+import { renderAnswer } from "./markdown";
 
 const labels = { label: (chip: Chip) => `Source ${chip.number}` };
 
 function render(text: string): HTMLDivElement {
   const placed = placeChips(text, [], null, "final");
   const div = document.createElement("div");
-  div.innerHTML = renderAnswerHtml(placed.text, placed.chips, labels);
+  div.append(renderAnswer(placed.text, placed.chips, labels));
   return div;
 }
 
@@ -68,7 +68,7 @@ describe("answer Markdown", () => {
   it("keeps chips out of attributes and code intact", () => {
     const placed = placeChips("See [docs [1]](https://example.org) `a[1]b`", [], null, "final");
     const div = document.createElement("div");
-    div.innerHTML = renderAnswerHtml(placed.text, placed.chips, labels);
+    div.append(renderAnswer(placed.text, placed.chips, labels));
     for (const a of Array.from(div.querySelectorAll("a"))) {
       expect(a.getAttribute("href") ?? "").not.toMatch(/[\uE000\uE001]/);
     }

@@ -1,6 +1,7 @@
-// Answer text → safe HTML: Markdown by `marked`, raw HTML in the text shown as text (a model quoting a
+// Answer text → sanitised DOM: Markdown by `marked`, raw HTML in the text shown as text (a model quoting a
 // document's <script> must show it, not run it), then DOMPurify with a short allow-list as a second
-// wall, then citation chips built as DOM nodes (never by string concatenation).
+// wall, returning DOM nodes (never an HTML string to be parsed again), then citation chips built as DOM
+// nodes. lib/answerBlocks.ts uses these pieces to render a streaming answer block by block.
 
 import DOMPurify from "dompurify";
 import { Marked, type Tokens } from "marked";
@@ -106,7 +107,10 @@ function chipElement(doc: Document, chip: Chip, index: number, labels: ChipLabel
   return el;
 }
 
-function replacePlaceholders(root: DocumentFragment, chips: Chip[], labels: ChipLabels): void {
+const PRIVATE_USE = /[\uE000\uE001]/g;
+
+/** Chips in place of their placeholders; placeholder characters anywhere else (an attribute) removed. */
+export function placeChipElements(root: DocumentFragment, chips: Chip[], labels: ChipLabels): void {
   const doc = root.ownerDocument ?? document;
   const walker = doc.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const nodes: Text[] = [];
@@ -118,7 +122,8 @@ function replacePlaceholders(root: DocumentFragment, chips: Chip[], labels: Chip
     const frag = doc.createDocumentFragment();
     parts.forEach((part, i) => {
       if (i % 2 === 0) {
-        if (part) frag.append(doc.createTextNode(part));
+        const text = part.replace(PRIVATE_USE, "");
+        if (text) frag.append(doc.createTextNode(text));
         return;
       }
       const chip = chips[Number(part)];
@@ -126,14 +131,25 @@ function replacePlaceholders(root: DocumentFragment, chips: Chip[], labels: Chip
     });
     node.replaceWith(frag);
   }
+  for (const el of Array.from(root.querySelectorAll("*"))) {
+    for (const attr of Array.from(el.attributes)) {
+      if (/[\uE000\uE001]/.test(attr.value)) el.setAttribute(attr.name, attr.value.replace(PRIVATE_USE, ""));
+    }
+  }
 }
 
-/** Safe HTML for an answer whose markers were replaced by placeholders (see placeChips). */
-export function renderAnswerHtml(textWithPlaceholders: string, chips: Chip[], labels: ChipLabels): string {
-  const html = marked.parse(textWithPlaceholders) as string;
-  const fragment = sanitize(html);
-  replacePlaceholders(fragment, chips, labels);
-  const holder = document.createElement("div");
-  holder.append(fragment);
-  return holder.innerHTML.replace(/[\uE000\uE001]/g, "");
+/** Markdown → sanitised DOM, with chip placeholders still as text: the expensive step, done once per block. */
+export function parseMarkdown(markdown: string): DocumentFragment {
+  return sanitize(marked.parse(markdown) as string);
+}
+
+/** A whole answer at once, its markers replaced by placeholders (see placeChips), as sanitised DOM. */
+export function renderAnswer(
+  textWithPlaceholders: string,
+  chips: Chip[],
+  labels: ChipLabels,
+): DocumentFragment {
+  const fragment = parseMarkdown(textWithPlaceholders);
+  placeChipElements(fragment, chips, labels);
+  return fragment;
 }
