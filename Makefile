@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup models run serve test test-unit test-ui ui browser lint format bench clean lock doctor
+.PHONY: setup models run serve test test-unit test-ui ui browser lint format bench clean lock doctor api-types
 
 setup: $(STAMP) models
 
@@ -70,6 +70,12 @@ ui:
 		cd $(UI_DIR) && { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund; } \
 		&& npm run build; \
 	else $(call NPM_MISSING,skipping the browser UI build; the API works without it); fi
+
+# The UI's API types: the server's OpenAPI schema into app/ui/openapi.json, then TypeScript from it
+# (openapi-typescript). Run after changing a payload; tests fail while either file is out of date.
+api-types: $(STAMP)
+	$(BIN)/python -m app.api.openapi > $(UI_DIR)/openapi.json
+	cd $(UI_DIR) && npm run api:types
 
 # The UI's formatting and type check (Prettier, tsc), then its component tests (Vitest + jsdom).
 test-ui: ui

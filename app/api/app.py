@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 from app.api import hardening
 from app.api.errors import install_error_handlers
+from app.api.openapi import install_openapi
 from app.api.routes import ask, collections, documents, health, keys, metrics, openai_compat, search
 from app.api.security import API_RESPONSES, authenticate
 from app.api.ui import install_ui
@@ -88,4 +89,5 @@ def create_app(
     for module in (collections, documents, search, ask, openai_compat, keys):
         app.include_router(module.router, dependencies=[Depends(authenticate)], responses=API_RESPONSES)
     install_ui(app)  # after the API routes: `/` and `/assets` only
+    install_openapi(app)
     return app

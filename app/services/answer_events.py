@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class SourceOut(BaseModel):
@@ -51,9 +51,14 @@ class AnswerSentenceOut(BaseModel):
     supported: bool
 
 
+# Every field is always sent: say so in the schema (the UI's generated types then need no `?`).
+ALWAYS_SENT = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
 class Event(BaseModel):
     """An event of an answer's stream; ``name`` is its SSE event name."""
 
+    model_config = ALWAYS_SENT
     name: ClassVar[str]
 
 
@@ -111,6 +116,8 @@ EVENT_TYPES: tuple[type[Event], ...] = (SourcesEvent, TokenEvent, CitationsEvent
 
 class AnswerOut(BaseModel):
     """The whole answer at once (JSON mode), built from the events."""
+
+    model_config = ALWAYS_SENT
 
     answer: str
     abstained: bool
