@@ -43,3 +43,8 @@ export function textLang(text: string): Lang {
 export function percent(fraction: number): number {
   return Math.max(0, Math.min(100, Math.round(fraction * 100)));
 }
+
+/** An error's message for the person: the server's own words for an ApiError. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
