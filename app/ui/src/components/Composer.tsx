@@ -1,6 +1,7 @@
 // The question box. Enter sends and Shift+Enter adds a line, except while an input method is composing
 // (Enter then confirms the Japanese conversion). While an answer streams, the button stops it.
 
+import type { RefObject } from "preact";
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
 import { useI18n } from "../i18n";
@@ -9,16 +10,19 @@ import { Icon } from "./Icon";
 export interface ComposerProps {
   busy: boolean;
   disabled: boolean;
+  /** The text box, for focusing it from elsewhere (the "/" shortcut). */
+  inputRef?: RefObject<HTMLTextAreaElement>;
   onSend: (question: string) => boolean;
   onStop: () => void;
 }
 
 const MAX_CHARS = 2000; // the server's default limits.max_query_chars
 
-export function Composer({ busy, disabled, onSend, onStop }: ComposerProps) {
+export function Composer({ busy, disabled, inputRef, onSend, onStop }: ComposerProps) {
   const { t } = useI18n();
   const [text, setText] = useState("");
-  const area = useRef<HTMLTextAreaElement>(null);
+  const ownRef = useRef<HTMLTextAreaElement>(null);
+  const area = inputRef ?? ownRef;
 
   useLayoutEffect(() => {
     const el = area.current;

@@ -1,8 +1,8 @@
-import type { Readiness } from "../api/types";
-import { LANGS, useI18n, type Lang } from "../i18n";
-import { Icon } from "./Icon";
+import type { RefObject } from "preact";
 
-export type ServerState = { kind: "unknown" } | { kind: "down" } | { kind: "up"; readiness: Readiness };
+import { LANGS, useI18n, type Lang } from "../i18n";
+import type { ServerState } from "../state/readiness";
+import { Icon } from "./Icon";
 
 function ModelStatus({ server }: { server: ServerState }) {
   const { t } = useI18n();
@@ -51,6 +51,8 @@ export interface HeaderProps {
   showKey: boolean;
   sidebarOpen: boolean;
   panelOpen: boolean;
+  /** The menu button: the focus returns to it when the documents drawer closes. */
+  menuRef: RefObject<HTMLButtonElement>;
   onToggleSidebar: () => void;
   onTogglePanel: () => void;
   onLang: (lang: Lang) => void;
@@ -62,6 +64,7 @@ export function Header(props: HeaderProps) {
   return (
     <header class="topbar">
       <button
+        ref={props.menuRef}
         type="button"
         class="icon-btn topbar__menu"
         aria-label={t("show_documents")}

@@ -1,6 +1,7 @@
 // The right-hand panel: the sources of the selected answer, a cited passage highlighted inside its page,
 // or a document's text page by page.
 
+import type { RefObject } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 
 import { api, ApiError } from "../api/client";
@@ -26,6 +27,8 @@ export interface SidePanelProps {
   onView: (view: PanelView) => void;
   onClose: () => void;
   onError: (err: unknown) => void;
+  /** The heading of the passage or document shown: it takes the focus when one opens. */
+  titleRef?: RefObject<HTMLHeadingElement>;
 }
 
 function isPdf(doc: DocumentInfo | undefined, filename: string): boolean {
@@ -103,12 +106,14 @@ function PassageView({
   status,
   docs,
   onError,
+  titleRef,
 }: {
   source: Source;
   citation: Citation | null;
   status: ChipStatus | null;
   docs: DocumentInfo[] | null;
   onError: (err: unknown) => void;
+  titleRef?: RefObject<HTMLHeadingElement>;
 }) {
   const { t } = useI18n();
   const { page, error, loading } = usePage(source.document_id, source.page);
@@ -128,7 +133,13 @@ function PassageView({
           {pageText(t, source.page, source.page_label)}
           {status && <StatusBadge status={status} />}
         </p>
-        <h3 id="passage-title" class="passage__title" tabIndex={-1} lang={textLang(source.title)}>
+        <h3
+          ref={titleRef}
+          id="passage-title"
+          class="passage__title"
+          tabIndex={-1}
+          lang={textLang(source.title)}
+        >
           {source.title}
         </h3>
         <OriginalLink
@@ -183,12 +194,14 @@ function DocumentView({
   docs,
   onView,
   onError,
+  titleRef,
 }: {
   documentId: number;
   pageNumber: number;
   docs: DocumentInfo[] | null;
   onView: (view: PanelView) => void;
   onError: (err: unknown) => void;
+  titleRef?: RefObject<HTMLHeadingElement>;
 }) {
   const { t } = useI18n();
   const doc = docs?.find((d) => d.id === documentId);
@@ -199,7 +212,7 @@ function DocumentView({
   return (
     <section class="passage" aria-labelledby="passage-title" data-testid="document-view">
       <header class="passage__head">
-        <h3 id="passage-title" class="passage__title" tabIndex={-1} lang={textLang(name)}>
+        <h3 ref={titleRef} id="passage-title" class="passage__title" tabIndex={-1} lang={textLang(name)}>
           {name}
         </h3>
         <div class="pager">
@@ -288,7 +301,7 @@ function SourcesView({ turn, onView }: { turn: Turn | null; onView: (view: Panel
   );
 }
 
-export function SidePanel({ view, turn, docs, onView, onClose, onError }: SidePanelProps) {
+export function SidePanel({ view, turn, docs, onView, onClose, onError, titleRef }: SidePanelProps) {
   const { t } = useI18n();
   const title =
     view.kind === "sources"
@@ -321,6 +334,7 @@ export function SidePanel({ view, turn, docs, onView, onClose, onError }: SidePa
             status={view.status}
             docs={docs}
             onError={onError}
+            titleRef={titleRef}
           />
         )}
         {view.kind === "document" && (
@@ -330,6 +344,7 @@ export function SidePanel({ view, turn, docs, onView, onClose, onError }: SidePa
             docs={docs}
             onView={onView}
             onError={onError}
+            titleRef={titleRef}
           />
         )}
       </div>

@@ -1,8 +1,10 @@
 // Drag and drop (or pick) several files; each gets a row that follows it from upload to `ready`.
 
+import type { RefObject } from "preact";
 import { useRef, useState } from "preact/hooks";
 
 import type { DocumentInfo } from "../api/types";
+import { filesFrom } from "../hooks/useFileDrop";
 import { useI18n, type Translate } from "../i18n";
 import { formatBytes, percent } from "../lib/format";
 import { documentProgress, type ProgressView } from "../lib/progress";
@@ -12,10 +14,6 @@ import { Icon } from "./Icon";
 import { ProgressBar } from "./ProgressBar";
 
 const ACCEPT = ".pdf,.txt,.text,.md,.markdown,.html,.htm,application/pdf,text/plain,text/markdown,text/html";
-
-export function filesFrom(data: DataTransfer | null): File[] {
-  return data ? Array.from(data.files) : [];
-}
 
 function entryProgress(t: Translate, entry: UploadEntry, doc: DocumentInfo | undefined): ProgressView {
   switch (entry.phase) {
@@ -50,9 +48,11 @@ export interface UploaderProps {
   collection: string | null;
   uploads: Uploads;
   docs: DocumentInfo[] | null;
+  /** The "choose files" button, for focusing it from the empty conversation. */
+  pickRef?: RefObject<HTMLButtonElement>;
 }
 
-export function Uploader({ collection, uploads, docs }: UploaderProps) {
+export function Uploader({ collection, uploads, docs, pickRef }: UploaderProps) {
   const { t, lang } = useI18n();
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -86,7 +86,12 @@ export function Uploader({ collection, uploads, docs }: UploaderProps) {
           {t("drop_here")}
           <br />
           <span class="muted">{t("or")} </span>
-          <button type="button" class="link-btn link-btn--strong" onClick={() => input.current?.click()}>
+          <button
+            ref={pickRef}
+            type="button"
+            class="link-btn link-btn--strong"
+            onClick={() => input.current?.click()}
+          >
             {t("choose_files")}
           </button>
         </p>
