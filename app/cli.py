@@ -145,28 +145,18 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print("No supported files found (pdf, txt, md, html).", file=sys.stderr)
         return 1
     container = build_container(settings, with_index=False)
-    uploads = settings.paths.uploads_dir
     doc_ids: dict[int, str] = {}
-    with session_scope(container.factory, write=True) as session:
-        coll = docs.get_or_create_collection(session, args.collection)
+    container.library.ensure_collection(args.collection)
     for f in files:
         try:
-            name = docs.validate_filename(f.name)
-            with f.open("rb") as fh:
-                up = docs.spool_file(fh, uploads, name, settings.limits.max_upload_bytes)
-            with session_scope(container.factory, write=True) as session:
-                coll = docs.get_collection(session, args.collection)
-                reg = docs.register_upload(session, uploads, coll, up)
+            added = container.library.add_file(args.collection, f)
         except ShioriError as exc:
             print(f"✗ {f}: {exc.detail}", file=sys.stderr)
             continue
-        if reg.duplicate:
-            print(
-                f"= {f}: already in {args.collection!r} "
-                f"(document {reg.document.id}, {reg.document.status.value})"
-            )
+        if added.duplicate:
+            print(f"= {f}: already in {args.collection!r} (document {added.document_id}, {added.status})")
         else:
-            doc_ids[reg.document.id] = str(f)
+            doc_ids[added.document_id] = str(f)
     if not doc_ids or args.no_wait:
         container.close()
         return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import statistics
 import sys
@@ -16,7 +15,6 @@ SHARED = Path(os.environ.get("SHIORI_SHARED_DIR", REPO.parent / "shared"))
 
 from app.core.settings import Settings  # noqa: E402
 from app.db.session import session_scope  # noqa: E402
-from app.services import documents as docs  # noqa: E402
 from app.services.container import Container, build_container  # noqa: E402
 from ingestion.worker import Worker  # noqa: E402
 
@@ -35,16 +33,8 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
 
 def add_texts(container: Container, collection: str, items: list[tuple[str, bytes]]) -> list[int]:
     """Register (filename, content) pairs as uploads; returns document ids in order."""
-    uploads = container.settings.paths.uploads_dir
-    ids = []
-    with session_scope(container.factory, write=True) as s:
-        docs.get_or_create_collection(s, collection)
-    for name, content in items:
-        up = docs.spool_file(io.BytesIO(content), uploads, name, container.settings.limits.max_upload_bytes)
-        with session_scope(container.factory, write=True) as s:
-            coll = docs.get_collection(s, collection)
-            ids.append(docs.register_upload(s, uploads, coll, up).document.id)
-    return ids
+    container.library.ensure_collection(collection)
+    return [container.library.add_bytes(collection, name, content).document_id for name, content in items]
 
 
 def drain(container: Container) -> float:

@@ -40,6 +40,7 @@ def get_settings(container: ContainerDep) -> Settings:
 
 
 def get_session(container: ContainerDep) -> Iterator[Session]:
+    """A read session. Nothing in a route commits: writes go through a use case's `session_scope`."""
     session = container.factory()
     try:
         yield session
@@ -56,18 +57,6 @@ def get_retriever(container: ContainerDep) -> Retriever:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 RetrieverDep = Annotated[Retriever, Depends(get_retriever)]
-
-
-def get_write_session(container: ContainerDep) -> Iterator[Session]:
-    session = container.factory()
-    try:
-        session.connection(execution_options={"sqlite_immediate": True})
-        yield session
-    finally:
-        session.close()
-
-
-WriteSessionDep = Annotated[Session, Depends(get_write_session)]
 
 
 def get_metrics(request: Request) -> Metrics:

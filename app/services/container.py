@@ -23,6 +23,7 @@ from app.db.session import SessionFactory, make_engine, make_session_factory, se
 from app.services.answering import AnswerService
 from app.services.documents import get_or_create_collection
 from app.services.indexing import IndexRegistry, create_registry
+from app.services.library import Library
 from app.services.retrieval import Retriever, create_retriever
 
 logger = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ class Container:
     engine: Engine
     factory: SessionFactory
     embedder: Embedder
+    library: Library
     registry: IndexRegistry | None = None
     retriever: Retriever | None = None
     generator: Generator | None = None
@@ -157,9 +159,11 @@ def build_container(
     warm_up = getattr(embedder, "warm_up", None)
     if warm_up is not None:
         warm_up()
-    c = Container(settings=settings, engine=engine, factory=factory, embedder=embedder)
+    library = Library(factory, settings.paths.uploads_dir, max_upload_bytes=settings.limits.max_upload_bytes)
+    c = Container(settings=settings, engine=engine, factory=factory, embedder=embedder, library=library)
     if with_index:
         c.registry = create_registry(settings, factory, embedder)
+        library.index = c.registry  # deleting a document takes it out of search at once
         loaded = c.registry.load_snapshots()
         stats = c.registry.sync()
         logger.info(

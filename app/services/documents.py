@@ -1,4 +1,6 @@
-"""Collections and documents: accept uploads (dedup by sha256), list, inspect, delete."""
+"""Collections and documents in the database and in storage: spool uploads (dedup by sha256), list,
+inspect, delete. Every function works in the session it is given and never commits: the caller's
+`session_scope` is the unit of work (the write use cases are in `app.services.library`)."""
 
 from __future__ import annotations
 
@@ -173,9 +175,7 @@ def register_upload(
     session: Session, uploads_dir: Path, coll: m.Collection, upload: SpooledUpload
 ) -> Registered:
     """Store the file by hash and queue a job, or report the existing document if it's a duplicate.
-
-    Commits: each file is its own unit, so one bad file in a batch never loses the others.
-    """
+    The caller commits (one transaction per file: `Library.add_uploads`)."""
     existing = session.scalar(
         select(m.Document).where(m.Document.collection_id == coll.id, m.Document.sha256 == upload.sha256)
     )
@@ -195,11 +195,10 @@ def register_upload(
         status=m.DocumentStatus.queued,
     )
     job = m.IngestJob(document=doc, stage="queued")
-    session.add_all([doc, job])
     try:
-        session.commit()
+        with session.begin_nested():  # a savepoint: a lost race undoes only these two rows
+            session.add_all([doc, job])
     except IntegrityError:  # the same file raced in through another request
-        session.rollback()
         existing = session.scalar(
             select(m.Document).where(m.Document.collection_id == coll.id, m.Document.sha256 == upload.sha256)
         )
@@ -264,14 +263,12 @@ def document_file(uploads_dir: Path, doc: m.Document) -> Path:
     return path
 
 
-def delete_document(session: Session, uploads_dir: Path, document_id: int) -> None:
-    """Delete the row (chunks, pages and job go with it) and then the stored file."""
-    doc = get_document(session, document_id)
-    path = uploads_dir / doc.storage_path
+def delete_document(session: Session, uploads_dir: Path, doc: m.Document) -> Path:
+    """Delete the row (chunks, pages and job go with it). Returns the stored file, for the caller to
+    remove once the transaction has committed."""
     # A Core DELETE: the database cascades to chunks, pages and the job (ON DELETE CASCADE).
     session.execute(delete(m.Document).where(m.Document.id == doc.id))
-    session.commit()
-    path.unlink(missing_ok=True)
+    return uploads_dir / doc.storage_path
 
 
 def delete_paths(paths: Iterable[Path]) -> None:

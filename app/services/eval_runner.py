@@ -29,6 +29,7 @@ from app.services.evaluation import (
     dedupe,
     retrieval_metrics,
 )
+from app.services.library import Library
 from app.services.retrieval import Retriever, SearchMode
 
 logger = logging.getLogger(__name__)
@@ -82,26 +83,21 @@ def ingest(
 ) -> Corpus:
     """Queue the dataset's passages (each one a text document) and ``files``, then ``drain(queued)``
     the queue. ``files`` and a pre-existing collection are how a user's own documents come in."""
-    settings: Settings = container.settings
-    uploads, limit = settings.paths.uploads_dir, settings.limits.max_upload_bytes
-    with session_scope(container.factory, write=True) as s:
-        docs.get_or_create_collection(s, collection)
+    library: Library = container.library
+    library.ensure_collection(collection)
     queued = 0
 
-    def register(name: str, fh: BinaryIO) -> int:
+    def register(name: str, source: Path | BinaryIO) -> int:
         nonlocal queued
-        up = docs.spool_file(fh, uploads, name, limit)
-        with session_scope(container.factory, write=True) as s:
-            reg = docs.register_upload(s, uploads, docs.get_collection(s, collection), up)
-            queued += not reg.duplicate
-            return reg.document.id
+        added = library.add_file(collection, source, name)
+        queued += not added.duplicate
+        return added.document_id
 
     passage_docs = {
         p.key: register(f"{p.key}.txt", io.BytesIO(p.text.encode("utf-8"))) for p in dataset.passages
     }
     for f in files:
-        with f.open("rb") as fh:
-            register(f.name, fh)
+        register(f.name, f)
     if queued:
         drain(queued)
     return Corpus(collection, passage_docs, file_docs(container, collection))

@@ -3,20 +3,17 @@ and an abstention when the documents cannot answer."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from app.core.settings import Settings
-from app.db.session import session_scope
-from app.services import documents as docs
 from app.services.answering import AskRequest
 from app.services.container import Container, build_container
-from ingestion.worker import Worker
 from tests.conftest import CORPUS
 from tests.support.ci import require
+from tests.support.ingest import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -31,17 +28,7 @@ def answering(
         worker={"embedded": False},  # type: ignore[arg-type]
     )
     c = build_container(settings, embedder=real_embedder, generator=real_generator, with_generator=True)
-    ids = {}
-    for path in sorted((CORPUS / "seeds").glob("*.txt")):
-        up = docs.spool_file(io.BytesIO(path.read_bytes()), settings.paths.uploads_dir, path.name, 10**8)
-        with session_scope(c.factory, write=True) as s:
-            coll = docs.get_collection(s, "default")
-            ids[path.name] = docs.register_upload(s, settings.paths.uploads_dir, coll, up).document.id
-    worker = Worker(settings, c.factory, c.embedder)
-    while worker.run_once():
-        pass
-    assert c.registry is not None
-    c.registry.sync()
+    ids = ingest(c, sorted((CORPUS / "seeds").glob("*.txt")))
     yield c, ids
     c.close()
 

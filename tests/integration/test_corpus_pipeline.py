@@ -7,7 +7,6 @@ Good files end `ready` with the right page count and page-accurate chunks; bad f
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 
 import pytest
@@ -16,11 +15,10 @@ from sqlalchemy import func, select
 from app.core.settings import Settings
 from app.db import models as m
 from app.db.session import session_scope
-from app.services import documents as docs
 from app.services.container import Container, build_container
-from ingestion.worker import Worker
 from tests.conftest import CORPUS
 from tests.support.ci import require
+from tests.support.ingest import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -62,15 +60,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Contain
         worker={"embedded": False, "backoff_base_s": 0},  # type: ignore[arg-type]
     )
     c = build_container(settings, with_index=False)
-    ids = {}
-    for path in sorted((CORPUS / "pdf/good").glob("*.pdf")) + sorted((CORPUS / "pdf/bad").glob("*.pdf")):
-        up = docs.spool_file(io.BytesIO(path.read_bytes()), settings.paths.uploads_dir, path.name, 10**9)
-        with session_scope(c.factory, write=True) as s:
-            reg = docs.register_upload(s, settings.paths.uploads_dir, docs.get_collection(s, "default"), up)
-            ids[path.name] = reg.document.id
-    worker = Worker(settings, c.factory, c.embedder)
-    while worker.run_once():
-        pass
+    ids = ingest(c, sorted((CORPUS / "pdf/good").glob("*.pdf")) + sorted((CORPUS / "pdf/bad").glob("*.pdf")))
     yield c, ids
     c.close()
 

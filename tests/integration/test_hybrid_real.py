@@ -3,7 +3,6 @@ dense model misses, snapshots that carry the keyword index across a restart, `sh
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from app.db.session import session_scope
 from app.services import documents as docs
 from app.services.container import Container, build_container
 from app.services.indexing import create_registry
-from ingestion.worker import Worker
+from tests.support.ingest import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -34,16 +33,7 @@ TEXTS = {
 def container(make_settings: Callable[..., Settings], db_url: str, real_embedder: Any) -> Iterator[Container]:
     settings = make_settings(db_url, embedding={"backend": "sbert"})
     c = build_container(settings, embedder=real_embedder)
-    uploads = settings.paths.uploads_dir
-    for name, text in TEXTS.items():
-        up = docs.spool_file(io.BytesIO(text.encode()), uploads, name, 10**6)
-        with session_scope(c.factory, write=True) as s:
-            docs.register_upload(s, uploads, docs.get_collection(s, "default"), up)
-    worker = Worker(settings, c.factory, c.embedder)
-    while worker.run_once():
-        pass
-    assert c.registry is not None
-    c.registry.sync()
+    ingest(c, texts=TEXTS)
     yield c
     c.close()
 

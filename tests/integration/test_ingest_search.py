@@ -6,9 +6,7 @@ service's search (FAISS → hydrate), with page-accurate results.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,11 +15,10 @@ from sqlalchemy import select
 from app.core.settings import Settings
 from app.db import models as m
 from app.db.session import session_scope
-from app.services import documents as docs
 from app.services.container import Container, build_container
-from ingestion.worker import Worker
 from tests.conftest import CORPUS
 from tests.support.ci import require
+from tests.support.ingest import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -36,21 +33,6 @@ def container(make_settings: Callable[..., Settings], db_url: str, real_embedder
     c = build_container(settings, embedder=real_embedder)
     yield c
     c.close()
-
-
-def ingest(c: Container, paths: list[Path]) -> dict[str, int]:
-    ids = {}
-    uploads = c.settings.paths.uploads_dir
-    for p in paths:
-        up = docs.spool_file(io.BytesIO(p.read_bytes()), uploads, p.name, 10**9)
-        with session_scope(c.factory, write=True) as s:
-            ids[p.name] = docs.register_upload(s, uploads, docs.get_collection(s, "default"), up).document.id
-    worker = Worker(c.settings, c.factory, c.embedder)
-    while worker.run_once():
-        pass
-    assert c.registry is not None
-    c.registry.sync()
-    return ids
 
 
 def top(c: Container, query: str, k: int = 3) -> list[tuple[int, int, str]]:

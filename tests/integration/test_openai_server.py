@@ -7,7 +7,6 @@ start. Retrieval, packing, citations and abstention stay in Shiori; only the tok
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 import threading
@@ -22,15 +21,13 @@ import pytest
 from app.core.errors import GeneratorUnavailable
 from app.core.generation.openai_backend import OpenAIGenerator
 from app.core.settings import OpenAIGeneratorSettings, Settings
-from app.db.session import session_scope
-from app.services import documents as docs
 from app.services.answer_events import DoneEvent, ErrorEvent, TokenEvent
 from app.services.answering import AnswerService, AskRequest
 from app.services.container import Container, build_container
-from ingestion.worker import Worker
 from tests.conftest import CORPUS
 from tests.e2e.test_serve_e2e import free_port
 from tests.support.ci import require
+from tests.support.ingest import ingest
 
 pytestmark = pytest.mark.integration
 
@@ -71,15 +68,7 @@ def corpus_container(tmp_path_factory: pytest.TempPathFactory, real_embedder: An
         worker={"embedded": False},  # type: ignore[arg-type]
     )
     c = build_container(settings, embedder=real_embedder)
-    for path in sorted((CORPUS / "seeds").glob("*.txt")):
-        up = docs.spool_file(io.BytesIO(path.read_bytes()), settings.paths.uploads_dir, path.name, 10**8)
-        with session_scope(c.factory, write=True) as s:
-            docs.register_upload(s, settings.paths.uploads_dir, docs.get_collection(s, "default"), up)
-    worker = Worker(settings, c.factory, c.embedder)
-    while worker.run_once():
-        pass
-    assert c.registry is not None
-    c.registry.sync()
+    ingest(c, sorted((CORPUS / "seeds").glob("*.txt")))
     yield c
     c.close()
 

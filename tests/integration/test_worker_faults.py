@@ -6,7 +6,6 @@ document take long enough to kill the worker in the middle of it.
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -21,8 +20,8 @@ from sqlalchemy import func, select
 from app.core.settings import Settings
 from app.db import models as m
 from app.db.session import SessionFactory, session_scope
-from app.services import documents as docs
 from app.services.container import build_database
+from tests.support.ingest import library_for
 
 pytestmark = pytest.mark.integration
 
@@ -94,11 +93,7 @@ def setup(
 
 
 def queue(settings: Settings, factory: SessionFactory, name: str, content: bytes) -> int:
-    up = docs.spool_file(io.BytesIO(content), settings.paths.uploads_dir, name, 10**8)
-    with session_scope(factory, write=True) as s:
-        return docs.register_upload(
-            s, settings.paths.uploads_dir, docs.get_collection(s, "default"), up
-        ).document.id
+    return library_for(settings, factory).add_bytes("default", name, content).document_id
 
 
 def wait_for(pred: Callable[[], bool], timeout: float, what: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
@@ -14,9 +13,9 @@ from app.core.errors import ModelUnavailable
 from app.core.settings import Settings
 from app.db import models as m
 from app.db.session import SessionFactory, session_scope
-from app.services import documents as docs
 from app.services.container import build_database
 from ingestion.worker import Worker
+from tests.support.ingest import library_for
 
 pytestmark = pytest.mark.unit
 
@@ -44,10 +43,7 @@ def setup(make_settings: Callable[..., Settings], db_url: str) -> Iterator[tuple
 
 
 def queue(settings: Settings, factory: SessionFactory, name: str, content: bytes) -> int:
-    up = docs.spool_file(io.BytesIO(content), settings.paths.uploads_dir, name, 10**8)
-    with session_scope(factory, write=True) as s:
-        coll = docs.get_collection(s, "default")
-        return docs.register_upload(s, settings.paths.uploads_dir, coll, up).document.id
+    return library_for(settings, factory).add_bytes("default", name, content).document_id
 
 
 def outcome(factory: SessionFactory, doc_id: int) -> tuple[m.DocumentStatus, int, str | None]:

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from fastapi.responses import FileResponse
 
-from app.api.deps import ContainerDep, SessionDep, WriteSessionDep
+from app.api.deps import ContainerDep, SessionDep
 from app.api.multipart import read_multipart
 from app.api.schemas import (
     MAX_ID,
@@ -21,9 +22,7 @@ from app.api.schemas import (
 from app.api.security import ReaderDep, WriterDep, check_collection, check_document, check_document_id
 from app.core.errors import InvalidInput, PayloadTooLarge
 from app.db import models as m
-from app.db.session import session_scope
 from app.services import documents as docs
-from app.services.container import Container
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 
@@ -96,9 +95,8 @@ async def upload_documents(
     """Upload one or more files (form field `files`). Each is queued for ingestion; a file already in
     the collection (same content) is reported as a duplicate and not ingested again."""
     check_collection(principal, collection)
-    settings = container.settings
-    limits = settings.limits
-    await anyio.to_thread.run_sync(_lookup_collection, container, collection)
+    library, limits = container.library, container.settings.limits
+    await anyio.to_thread.run_sync(library.check_collection, collection)
     declared = request.headers.get("content-length")
     budget = limits.max_upload_bytes * limits.max_files_per_upload + 1024 * 1024
     if declared is not None and declared.isdigit() and int(declared) > budget:
@@ -109,45 +107,15 @@ async def upload_documents(
     form = await read_multipart(
         request.headers.get("content-type", ""),
         request.stream(),
-        uploads_dir=settings.paths.uploads_dir,
+        uploads_dir=library.uploads_dir,
         file_field="files",
         max_file_bytes=limits.max_upload_bytes,
         max_files=limits.max_files_per_upload,
     )
     if not form.files:
         raise InvalidInput("No file was sent; use the form field `files`.", code="no_files")
-    items = await anyio.to_thread.run_sync(_register_all, container, collection, form.files)
-    return UploadOut(collection=collection, documents=items)
-
-
-def _lookup_collection(container: Container, name: str) -> None:
-    with session_scope(container.factory) as session:
-        docs.get_collection(session, name)
-
-
-def _register_all(
-    container: Container, collection: str, files: list[docs.SpooledUpload]
-) -> list[UploadItemOut]:
-    out = []
-    try:
-        for up in files:
-            # One transaction per file: a failure on one never loses the files already registered.
-            with session_scope(container.factory, write=True) as session:
-                coll = docs.get_collection(session, collection)
-                reg = docs.register_upload(session, container.settings.paths.uploads_dir, coll, up)
-                out.append(
-                    UploadItemOut(
-                        document_id=reg.document.id,
-                        job_id=reg.job_id,
-                        filename=up.filename,
-                        status=reg.document.status.value,
-                        duplicate=reg.duplicate,
-                    )
-                )
-    finally:
-        for up in files:
-            up.discard()  # no-op for files moved into storage
-    return out
+    added = await anyio.to_thread.run_sync(library.add_uploads, collection, form.files)
+    return UploadOut(collection=collection, documents=[UploadItemOut(**asdict(a)) for a in added])
 
 
 @router.get(
@@ -181,14 +149,9 @@ def get_document(document_id: DocumentId, principal: ReaderDep, session: Session
 @router.delete(
     "/documents/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorOut}}
 )
-def delete_document(
-    document_id: DocumentId, principal: WriterDep, session: WriteSessionDep, container: ContainerDep
-) -> Response:
+def delete_document(document_id: DocumentId, principal: WriterDep, container: ContainerDep) -> Response:
     """Delete the document, its chunks and its file. It disappears from search at once."""
-    check_document_id(principal, session, document_id)
-    docs.delete_document(session, container.settings.paths.uploads_dir, document_id)
-    if container.registry is not None:
-        container.registry.remove_document(document_id)
+    container.library.delete_document(document_id, can_use=principal.can_use)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

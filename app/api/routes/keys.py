@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response, status
 
-from app.api.deps import SessionDep, WriteSessionDep
+from app.api.deps import ContainerDep, SessionDep
 from app.api.schemas import MAX_ID, CreatedKeyOut, ErrorOut, KeyIn, KeyOut, WhoAmIOut
 from app.api.security import AdminDep, Guard, ReaderDep
 from app.core.errors import Forbidden
 from app.db import models as m
+from app.db.session import session_scope
 from app.services import keys as keys_service
 from app.services.keys import Principal
 
@@ -60,11 +61,11 @@ def list_keys(principal: AdminDep, session: SessionDep, include_revoked: bool = 
     status_code=status.HTTP_201_CREATED,
     responses={422: {"model": ErrorOut}},
 )
-def create_key(body: KeyIn, principal: AdminDep, session: WriteSessionDep) -> CreatedKeyOut:
+def create_key(body: KeyIn, principal: AdminDep, container: ContainerDep) -> CreatedKeyOut:
     """Create a key. The response holds the key itself, once; only its hash is stored."""
     _unrestricted(principal)
-    created = keys_service.create_key(session, body.role, name=body.name, collections=body.collections)
-    session.commit()
+    with session_scope(container.factory, write=True) as session:
+        created = keys_service.create_key(session, body.role, name=body.name, collections=body.collections)
     return CreatedKeyOut(**key_out(created.row).model_dump(), key=created.token)
 
 
@@ -76,13 +77,13 @@ def create_key(body: KeyIn, principal: AdminDep, session: WriteSessionDep) -> Cr
 def revoke_key(
     key_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     principal: AdminDep,
-    session: WriteSessionDep,
+    container: ContainerDep,
     request: Request,
 ) -> Response:
     """Revoke a key: it stops working at once on this server (other replicas: within `auth.cache_s`)."""
     _unrestricted(principal)
-    keys_service.revoke_key(session, str(key_id))
-    session.commit()
+    with session_scope(container.factory, write=True) as session:
+        keys_service.revoke_key(session, str(key_id))
     guard: Guard = request.app.state.guard
     if guard.verifier is not None:
         guard.verifier.invalidate()
