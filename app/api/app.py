@@ -45,7 +45,8 @@ def create_app(
         except BaseException:
             await anyio.to_thread.run_sync(container.close)
             raise
-        container.start_index_sync()
+        assert container.index_sync is not None
+        container.index_sync.start()
         container.preload_generator()
         worker = None
         if cfg.worker.embedded:
@@ -54,7 +55,7 @@ def create_app(
                 container.factory,
                 container.embedder,
                 metrics=registry,
-                on_job_done=container.wake_index_sync,
+                on_job_done=container.index_sync.wake,  # a finished document is searchable at once
             )
             worker.start_thread()
         app.state.container = container

@@ -41,10 +41,8 @@ _MARKER = re.compile(
     rf"[\[［【]\s*{_PREFIX}{_NUM}(?:\s*(?:[,，、;；]|[-–~〜～])\s*{_PREFIX}{_NUM})*\s*[\]］】]", re.IGNORECASE
 )
 _MARKER_PART = re.compile(r"[0-9０-９]+|[-–~〜～]")
-_OPENERS = "[［【"
 _MAX_RANGE = 20  # [1-3] is 1, 2, 3; [1-300] is not a range anybody means
 _CLOSING = ("Po", "Pe", "Pf")  # 。, ) 」 and the like: no space before them
-_MAX_PENDING = 40  # an unclosed "[" this far back is not the start of a marker
 
 
 @dataclass(frozen=True)
@@ -93,24 +91,6 @@ def strip_markers(text: str) -> str:
 def support_score(claim: str, passage: str) -> tuple[float, tuple[int, int]]:
     """How much of ``claim`` (markers ignored) ``passage`` contains, and the evidence span in it."""
     return Passage(passage).support(content_units(strip_markers(claim)))
-
-
-class MarkerStream:
-    """Finds markers in a token stream; a marker may arrive in pieces ("[", "1", "]")."""
-
-    def __init__(self) -> None:
-        self._pending = ""
-
-    def feed(self, delta: str) -> list[tuple[int, ...]]:
-        """Numbers of each marker completed by this delta."""
-        text = self._pending + delta
-        found = find_markers(text)
-        tail = text[found[-1][1] :] if found else text
-        opener = max(tail.rfind(c) for c in _OPENERS)
-        self._pending = tail[opener:] if 0 <= opener and len(tail) - opener <= _MAX_PENDING else ""
-        if any(c in self._pending for c in "]］】"):
-            self._pending = ""
-        return [numbers for _, _, numbers in found]
 
 
 def check_citations(

@@ -1,4 +1,6 @@
-"""Builds the heavy objects once per process (engine, embedder, indexes, worker) from settings.
+"""Builds the heavy objects once per process (engine, embedder, indexes, generator) from settings
+and wires them together; the behaviour lives in the objects (`Library`, `IndexRegistry`, `IndexSync`,
+`Retriever`, `AnswerService`).
 
 The API's app factory, the worker entrypoint and the CLI all use this, so they wire things the same way.
 """
@@ -10,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 
 from app.core.embedding import Embedder, create_embedder
 from app.core.errors import GeneratorUnavailable
@@ -22,6 +23,7 @@ from app.db.migrate import upgrade_database
 from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope, wait_for_database
 from app.services.answering import AnswerService
 from app.services.documents import get_or_create_collection
+from app.services.index_sync import IndexSync
 from app.services.indexing import IndexRegistry, create_registry
 from app.services.library import Library
 from app.services.retrieval import Retriever, create_retriever
@@ -37,21 +39,17 @@ class Container:
     embedder: Embedder
     library: Library
     registry: IndexRegistry | None = None
+    index_sync: IndexSync | None = None
     retriever: Retriever | None = None
     generator: Generator | None = None
     answers: AnswerService | None = None
     slots: GenerationSlots = field(default_factory=GenerationSlots)
     generator_error: str | None = None
-    _threads: list[threading.Thread] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _wake: threading.Event = field(default_factory=threading.Event)
 
     def close(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        for t in self._threads:
-            t.join(timeout=30)
-        if self.registry is not None:
+        if self.index_sync is not None:
+            self.index_sync.stop()  # and writes the last snapshots
+        elif self.registry is not None:
             self.registry.save_snapshots()
         close_generator = getattr(self.generator, "close", None)
         if close_generator is not None:
@@ -90,40 +88,6 @@ class Container:
 
         t = threading.Thread(target=load, name="generator-load", daemon=True)
         t.start()
-
-    def wake_index_sync(self) -> None:
-        """A document just became ready (or failed) here: sync now rather than at the next poll, so a
-        question asked the moment the UI shows `ready` already finds it."""
-        self._wake.set()
-
-    def start_index_sync(self) -> None:
-        """Poll the database so chunks that became ready elsewhere (any worker) appear within seconds;
-        at once when this process's own worker says it finished a document (`wake_index_sync`)."""
-        assert self.registry is not None
-        registry, cfg = self.registry, self.settings.index
-
-        def loop() -> None:
-            last_snapshot = 0.0
-            import time
-
-            while True:
-                self._wake.wait(cfg.sync_interval_s)
-                self._wake.clear()
-                if self._stop.is_set():
-                    return
-                try:
-                    registry.sync()
-                    if time.monotonic() - last_snapshot >= cfg.snapshot_interval_s:
-                        registry.save_snapshots()
-                        last_snapshot = time.monotonic()
-                except OperationalError as exc:  # the database is briefly down: the next round catches up
-                    logger.warning("index sync: database unavailable error=%s", exc.orig)
-                except Exception:
-                    logger.exception("index sync failed")
-
-        t = threading.Thread(target=loop, name="index-sync", daemon=True)
-        t.start()
-        self._threads.append(t)
 
 
 def build_database(settings: Settings, *, migrate: bool = True) -> tuple[Engine, SessionFactory]:
@@ -164,6 +128,7 @@ def build_container(
     if with_index:
         c.registry = create_registry(settings, factory, embedder)
         library.index = c.registry  # deleting a document takes it out of search at once
+        c.index_sync = IndexSync(c.registry, settings.index)  # started by the API (`start()`)
         loaded = c.registry.load_snapshots()
         stats = c.registry.sync()
         logger.info(

@@ -14,29 +14,18 @@ import json
 import logging
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from app.core.index import VectorIndex
+from app.core.index import index_from_bytes
 from app.core.keyword import BM25Index
+from app.services.collection_index import CollectionIndex, FrozenCollection
 
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_VERSION = 2  # 2: keyword index added
-
-
-@dataclass
-class CollectionIndex:
-    index: VectorIndex
-    keyword: dict[str, BM25Index] | None  # one BM25 index per analyzer field; None: keyword search off
-    doc_chunks: dict[int, np.ndarray] = field(default_factory=dict)  # document id -> its chunk ids
-    dirty: bool = False
-
-    @property
-    def size(self) -> int:
-        return len(self.index)
 
 
 @dataclass(frozen=True)
@@ -54,23 +43,6 @@ class SnapshotMeta:
                 "analyzer_id": self.analyzer_id,
             }
         )
-
-
-@dataclass(frozen=True)
-class FrozenCollection:
-    """What a snapshot needs, copied out of a live CollectionIndex while its lock is held."""
-
-    vectors: np.ndarray  # the serialised FAISS index
-    keyword: dict[str, BM25Index] | None
-    doc_chunks: dict[int, np.ndarray]
-
-
-def freeze(ci: CollectionIndex) -> FrozenCollection:
-    from app.core.index.faiss_index import FaissIndex
-
-    assert isinstance(ci.index, FaissIndex)
-    keyword = {f: index.frozen_copy() for f, index in ci.keyword.items()} if ci.keyword is not None else None
-    return FrozenCollection(ci.index.to_bytes(), keyword, dict(ci.doc_chunks))
 
 
 def serialize(frozen: FrozenCollection, meta: SnapshotMeta) -> bytes:
@@ -95,8 +67,6 @@ def serialize(frozen: FrozenCollection, meta: SnapshotMeta) -> bytes:
 def deserialize(path: Path, expected: SnapshotMeta) -> CollectionIndex | None:
     """The snapshot at ``path``, or None when it was built for another model or analyzer.
     Raises on a damaged file (the caller logs and ignores it)."""
-    from app.core.index.faiss_index import FaissIndex
-
     with np.load(path, allow_pickle=False) as data:
         meta = json.loads(str(data["meta"]))
         if (
@@ -106,7 +76,7 @@ def deserialize(path: Path, expected: SnapshotMeta) -> CollectionIndex | None:
         ):
             logger.info("index snapshot is for another model or analyzer; rebuilding path=%s", path)
             return None
-        index = FaissIndex.from_bytes(data["index"])
+        index = index_from_bytes(data["index"])
         if index.dim != expected.dim:
             return None
         doc_ids, counts, chunk_ids = data["doc_ids"], data["counts"], data["chunk_ids"]

@@ -1,10 +1,11 @@
-"""Per-collection search indexes (vectors + BM25) kept in step with the database, the source of truth.
+"""The search indexes of every collection, kept in step with the database, the source of truth.
 
-``sync()`` compares the set of `ready` documents in SQL with what each collection's indexes hold, adds
-the chunks of new documents and removes those of documents that are gone; both indexes always hold
-the same documents. Chunk texts are tokenised here, once per chunk, outside the lock, so searches
-never wait for MeCab; snapshots (see index_snapshots) let a restart skip re-reading vectors and
-re-tokenising texts. A snapshot that doesn't match the model, the analyzer or the database is ignored.
+``sync()`` compares the set of `ready` documents in SQL with what each collection's index holds
+(`CollectionIndex`, the object a search talks to), adds the chunks of new documents and removes those
+of documents that are gone. Chunk texts are tokenised outside any lock, so searches never wait for
+MeCab; snapshots (see index_snapshots) let a restart skip re-reading vectors and re-tokenising texts.
+A snapshot that doesn't match the model, the analyzer or the database is ignored. `IndexSync` runs
+`sync()` and the snapshots in the background.
 """
 
 from __future__ import annotations
@@ -16,22 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy import select
 
-from app.core.index import create_index
-from app.core.keyword import Analyzer, BM25Index, create_analyzer
+from app.core.keyword import Analyzer, create_analyzer
 from app.db import models as m
 from app.db.session import SessionFactory, session_scope
+from app.services.collection_index import CollectionIndex
 from app.services.index_loading import chunk_id_ranges, load_documents
-from app.services.index_snapshots import (
-    CollectionIndex,
-    SnapshotMeta,
-    atomic_write,
-    deserialize,
-    freeze,
-    serialize,
-)
+from app.services.index_snapshots import SnapshotMeta, atomic_write, deserialize, serialize
 
 if TYPE_CHECKING:
     from app.core.embedding import Embedder
@@ -41,23 +34,12 @@ logger = logging.getLogger(__name__)
 
 LOAD_BATCH_DOCS = 200
 
-_NO_HITS = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-
 
 @dataclass(frozen=True)
 class SyncStats:
     added_documents: int = 0
     removed_documents: int = 0
     added_chunks: int = 0
-
-
-@dataclass(frozen=True)
-class KeywordHits:
-    ids: np.ndarray  # sorted candidate pool
-    scores: dict[str, np.ndarray]  # field -> exact BM25 score of each pool id
-    found: np.ndarray  # the pool ids some field ranked in its top k
-    # Pool ids BM25 can't judge for this query: passages without Japanese, for a Japanese query.
-    other_script: np.ndarray | None = None
 
 
 class IndexRegistry:
@@ -68,7 +50,6 @@ class IndexRegistry:
         dim: int,
         model_id: str,
         snapshot_dir: Path | None,
-        backend: str = "faiss",
         analyzer: Analyzer | None = None,
         bm25_k1: float = 1.2,
         bm25_b: float = 0.75,
@@ -77,14 +58,12 @@ class IndexRegistry:
         self.dim = dim
         self.model_id = model_id
         self.snapshot_dir = snapshot_dir
-        self.backend = backend
         self.analyzer = analyzer  # None: no keyword index (dense search only)
         self.bm25_k1 = bm25_k1
         self.bm25_b = bm25_b
         self._collections: dict[int, CollectionIndex] = {}
-        # Searches may run concurrently with each other but not with add/remove.
-        self._lock = threading.RLock()
-        self._sync_lock = threading.Lock()
+        self._lock = threading.Lock()  # the map of collections; each collection locks itself
+        self._sync_lock = threading.Lock()  # one sync at a time (the background one, a reindex)
 
     @property
     def has_keyword(self) -> bool:
@@ -94,108 +73,36 @@ class IndexRegistry:
     def _meta(self) -> SnapshotMeta:
         return SnapshotMeta(self.model_id, self.dim, self.analyzer.analyzer_id if self.analyzer else None)
 
-    # ---- queries -------------------------------------------------------------------------------
-    def search(
-        self, collection_id: int, query: np.ndarray, k: int, *, allowed: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Dense search: best ``k`` (chunk ids, cosine similarities)."""
+    # ---- what searches use ---------------------------------------------------------------------
+    def collection(self, collection_id: int) -> CollectionIndex:
+        """The collection's index (an empty one for a collection with nothing indexed yet)."""
         with self._lock:
             ci = self._collections.get(collection_id)
-            if ci is None:
-                return _NO_HITS
-            return ci.index.search(query, k, allowed=allowed)
+        return ci if ci is not None else self._new()
 
     def query_terms(self, text: str) -> dict[str, list[str]]:
         """The query's terms per keyword field (empty when keyword search is off)."""
         return self.analyzer.analyze(text) if self.analyzer is not None else {}
 
-    def keyword_search(
-        self,
-        collection_id: int,
-        terms: dict[str, list[str]],
-        k: int,
-        *,
-        allowed: np.ndarray | None = None,
-        also: np.ndarray | None = None,
-    ) -> KeywordHits:
-        """BM25 in every field: the union of each field's best ``k`` ids (plus ``also``, e.g. the
-        dense candidates) with every field's exact score for each of them. One pass per field."""
-        fields = self.analyzer.fields if self.analyzer is not None else ()
-        extra = np.asarray(also if also is not None else [], np.int64)
-        with self._lock:
-            ci = self._collections.get(collection_id)
-            if ci is None or ci.keyword is None:
-                return KeywordHits(extra, {f: np.zeros(len(extra), np.float32) for f in fields}, extra[:0])
-            scored = {f: ci.keyword[f].query(terms.get(f, [])) for f in fields}
-            tops = [sq.top(k, allowed=allowed)[0] for sq in scored.values()]
-            found = np.unique(np.concatenate(tops)) if tops else extra[:0]
-            pool = np.union1d(found, extra)
-            other_script = None
-            script = self.analyzer.script_field if self.analyzer is not None else None
-            if script is not None and terms.get(script):
-                # A Japanese query and a passage without any Japanese. (Not the reverse: an English
-                # query can match the Latin words of a Japanese passage, and English passages often
-                # quote a CJK name, which must not hide them from BM25.)
-                other_script = ci.keyword[script].lengths_of(pool) == 0
-            return KeywordHits(pool, {f: sq.lookup(pool) for f, sq in scored.items()}, found, other_script)
-
-    def dense_scores(self, collection_id: int, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """Exact cosine similarity of each id (-1, the worst, for ids no longer in the index)."""
-        vecs, known = self.vectors(collection_id, ids)
-        return np.where(known, vecs @ np.asarray(query, np.float32), -1.0).astype(np.float32)
-
-    def vectors(self, collection_id: int, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Stored vectors of ``ids`` and which ids were found (zero rows for the others)."""
-        ids = np.asarray(ids, np.int64)
-        with self._lock:
-            ci = self._collections.get(collection_id)
-            if ci is None or not len(ids):
-                return np.zeros((len(ids), self.dim), np.float32), np.zeros(len(ids), bool)
-            try:
-                return ci.index.vectors(ids), np.ones(len(ids), bool)
-            except (KeyError, RuntimeError):  # a document was removed since its ids were found
-                out, known = np.zeros((len(ids), self.dim), np.float32), np.zeros(len(ids), bool)
-                for row, chunk_id in enumerate(ids):
-                    try:
-                        out[row] = ci.index.vectors(ids[row : row + 1])[0]
-                        known[row] = True
-                    except (KeyError, RuntimeError):
-                        logger.debug("vector gone chunk=%s", chunk_id)
-                return out, known
-
     def stats(self) -> dict[int, dict[str, int]]:
         with self._lock:
-            return {
-                cid: {"documents": len(ci.doc_chunks), "chunks": ci.size}
-                for cid, ci in self._collections.items()
-            }
+            items = list(self._collections.items())
+        return {cid: {"documents": len(ci.document_ids()), "chunks": ci.size} for cid, ci in items}
 
     def total_chunks(self) -> int:
         with self._lock:
-            return sum(ci.size for ci in self._collections.values())
+            items = list(self._collections.values())
+        return sum(ci.size for ci in items)
 
-    # ---- updates -------------------------------------------------------------------------------
+    # ---- keeping in step with the database -----------------------------------------------------
     def _new(self) -> CollectionIndex:
-        keyword = None
-        if self.analyzer is not None:
-            keyword = {f: BM25Index(self.bm25_k1, self.bm25_b) for f in self.analyzer.fields}
-        return CollectionIndex(create_index(self.dim, backend=self.backend), keyword)  # type: ignore[arg-type]
+        return CollectionIndex.empty(self.dim, self.analyzer, self.bm25_k1, self.bm25_b)
 
     def remove_document(self, document_id: int) -> bool:
         """Drop a document at once (on delete), without waiting for the next sync."""
         with self._lock:
-            for ci in self._collections.values():
-                if document_id in ci.doc_chunks:
-                    self._remove(ci, document_id)
-                    return True
-        return False
-
-    def _remove(self, ci: CollectionIndex, doc_id: int) -> None:
-        ids = ci.doc_chunks.pop(doc_id)
-        ci.index.remove(ids)
-        for index in (ci.keyword or {}).values():
-            index.remove(ids)
-        ci.dirty = True
+            items = list(self._collections.values())
+        return any(ci.remove(document_id) for ci in items)
 
     def sync(self) -> SyncStats:
         with self._sync_lock:
@@ -210,45 +117,36 @@ class IndexRegistry:
                 ready[coll_id].add(doc_id)
 
             removed = 0
+            wanted: dict[int, list[int]] = {}
             with self._lock:
-                for coll_id in list(self._collections):
-                    ci = self._collections[coll_id]
-                    gone = set(ci.doc_chunks) - ready.get(coll_id, set())
-                    for doc_id in gone:
-                        self._remove(ci, doc_id)
-                        removed += 1
-                    if coll_id not in ready and not ci.doc_chunks:
-                        del self._collections[coll_id]
-                wanted = {coll_id: sorted(ids - self._known(coll_id)) for coll_id, ids in ready.items()}
+                held = dict(self._collections)
+            for coll_id, ci in held.items():
+                for doc_id in ci.document_ids() - ready.get(coll_id, set()):
+                    removed += ci.remove(doc_id)
+                if coll_id not in ready and not ci.document_ids():
+                    with self._lock:
+                        self._collections.pop(coll_id, None)
+            for coll_id, ids in ready.items():
+                known = held[coll_id].document_ids() if coll_id in held else set()
+                wanted[coll_id] = sorted(ids - known)
             added_docs = added_chunks = 0
             for coll_id, doc_ids in wanted.items():
                 for start in range(0, len(doc_ids), LOAD_BATCH_DOCS):
                     loaded = load_documents(
                         self.factory, doc_ids[start : start + LOAD_BATCH_DOCS], self.dim, self.analyzer
                     )
+                    if not loaded:
+                        continue
                     with self._lock:
                         ci = self._collections.setdefault(coll_id, self._new())
-                        fresh = {d: doc for d, doc in loaded.items() if d not in ci.doc_chunks}
-                        if not fresh:
-                            continue
-                        ids = np.concatenate([doc.ids for doc in fresh.values()])
-                        ci.index.add(ids, np.concatenate([doc.vectors for doc in fresh.values()]))
-                        for field_name, index in (ci.keyword or {}).items():
-                            index.add(ids, [t[field_name] for doc in fresh.values() for t in doc.terms])
-                        for doc_id, doc in fresh.items():
-                            ci.doc_chunks[doc_id] = doc.ids
-                        added_docs += len(fresh)
-                        added_chunks += len(ids)
-                        ci.dirty = True
+                    docs, chunks = ci.add(loaded)
+                    added_docs += docs
+                    added_chunks += chunks
             if added_docs or removed:
                 logger.info(
                     "index synced added_docs=%s removed_docs=%s chunks=%s", added_docs, removed, added_chunks
                 )
             return SyncStats(added_docs, removed, added_chunks)
-
-    def _known(self, coll_id: int) -> set[int]:
-        ci = self._collections.get(coll_id)
-        return set(ci.doc_chunks) if ci is not None else set()
 
     def clear(self) -> None:
         with self._lock:
@@ -260,23 +158,20 @@ class IndexRegistry:
         return self.snapshot_dir / f"collection-{coll_id}.npz"
 
     def save_snapshots(self, *, force: bool = False) -> int:
-        if self.snapshot_dir is None or self.backend != "faiss":
+        if self.snapshot_dir is None:
             return 0
-        saved = 0
         with self._lock:
             items = [(cid, ci) for cid, ci in self._collections.items() if ci.dirty or force]
-            # Copies taken under the lock and written after it, so searches don't wait for the disk.
-            frozen = [(cid, freeze(ci)) for cid, ci in items]
-            for _, ci in items:
-                ci.dirty = False
-        for cid, snapshot in frozen:
-            atomic_write(self._snapshot_path(cid), serialize(snapshot, self._meta))
+        saved = 0
+        for cid, ci in items:
+            # A copy taken under the collection's lock and written after it: searches don't wait.
+            atomic_write(self._snapshot_path(cid), serialize(ci.freeze(), self._meta))
             saved += 1
         return saved
 
     def load_snapshots(self) -> int:
         """Load what snapshots exist; then `sync()` brings them up to date with the database."""
-        if self.snapshot_dir is None or not self.snapshot_dir.is_dir() or self.backend != "faiss":
+        if self.snapshot_dir is None or not self.snapshot_dir.is_dir():
             return 0
         loaded = 0
         for path in sorted(self.snapshot_dir.glob("collection-*.npz")):
@@ -289,6 +184,7 @@ class IndexRegistry:
             if ci is not None:
                 for index in (ci.keyword or {}).values():
                     index.k1, index.b = self.bm25_k1, self.bm25_b  # settings win over the file
+                ci.script_field = self.analyzer.script_field if self.analyzer is not None else None
                 with self._lock:
                     self._collections[coll_id] = ci
                 loaded += 1
@@ -303,7 +199,7 @@ class IndexRegistry:
             expected = {
                 doc_id: (cid, len(ids), int(ids.min()), int(ids.max()))
                 for cid, ci in self._collections.items()
-                for doc_id, ids in ci.doc_chunks.items()
+                for doc_id, ids in dict(ci.doc_chunks).items()
                 if len(ids)
             }
         actual = chunk_id_ranges(self.factory, sorted(expected))

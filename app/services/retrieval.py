@@ -131,7 +131,8 @@ class Retriever:
             passages = reranked + passages[self.rerank_top_n :]
             timings["rerank_ms"] = _ms(t2)
         if self.settings.mmr_lambda < 1.0 and len(passages) > 1:
-            vecs, _ = self.registry.vectors(coll_id, np.array([p.chunk_id for p in passages], np.int64))
+            index = self.registry.collection(coll_id)
+            vecs, _ = index.vectors(np.array([p.chunk_id for p in passages], np.int64))
             relevance = np.array([p.score for p in passages])
             passages = [passages[i] for i in mmr_order(relevance, vecs @ vecs.T, self.settings.mmr_lambda, k)]
         timings["total_ms"] = _ms(t0)
@@ -147,6 +148,7 @@ class Retriever:
         timings: dict[str, float],
     ) -> _Candidates:
         registry, cfg = self.registry, self.settings
+        index = registry.collection(coll_id)
         n = max(want, cfg.candidates) if mode == "hybrid" else want
         qvec = None
         d_ids, d_scores = np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -155,15 +157,15 @@ class Retriever:
             qvec = self.embedder.embed_query(query)
             timings["embed_ms"] = _ms(t)
             t = time.perf_counter()
-            d_ids, d_scores = registry.search(coll_id, qvec, n, allowed=allowed)
+            d_ids, d_scores = index.search(qvec, n, allowed=allowed)
             timings["dense_ms"] = _ms(t)
             if mode == "dense":
                 return _Candidates(d_ids, d_scores, dense=d_scores)
 
         # Keyword and hybrid: every candidate gets its exact score in every signal, then they are fused.
         t = time.perf_counter()
-        hits = registry.keyword_search(
-            coll_id, registry.query_terms(query), max(want, cfg.candidates), allowed=allowed, also=d_ids
+        hits = index.keyword_search(
+            registry.query_terms(query), max(want, cfg.candidates), allowed=allowed, also=d_ids
         )
         timings["keyword_ms"] = _ms(t)
         t = time.perf_counter()
@@ -179,7 +181,7 @@ class Retriever:
         in_dense = np.isin(hits.ids, d_ids)
         dense[in_dense] = _lookup(d_ids, d_scores, hits.ids[in_dense])
         if (~in_dense).any():
-            dense[~in_dense] = registry.dense_scores(coll_id, qvec, hits.ids[~in_dense])
+            dense[~in_dense] = index.dense_scores(qvec, hits.ids[~in_dense])
         weights = signal_weights(len(fields), cfg.keyword_weight, dense=True)
         # BM25 can't match a Japanese query against a passage with no Japanese in it: for those
         # passages the keyword signals abstain and the dense model, which crosses languages, decides.

@@ -75,13 +75,13 @@ def test_restart_from_snapshot_and_reindex(container: Container, monkeypatch: py
     with session_scope(container.factory) as s:
         coll_id = docs.get_collection(s, "default").id
         parts = next(d.id for d in s.query(m.Document) if d.filename == "parts.txt")
-    assert len(fresh.keyword_search(coll_id, terms, 5).found) == 1
+    assert len(fresh.collection(coll_id).keyword_search(terms, 5).found) == 1
 
     # Deleted in the database while the API was down: gone after the next sync.
     with session_scope(container.factory, write=True) as s:
         s.execute(delete(m.Document).where(m.Document.id == parts))
     assert fresh.sync().removed_documents == 1
-    assert len(fresh.keyword_search(coll_id, terms, 5).found) == 0
+    assert len(fresh.collection(coll_id).keyword_search(terms, 5).found) == 0
 
     # `shiori reindex` rebuilds both indexes from the database.
     settings = container.settings

@@ -8,7 +8,6 @@ from app.core.citations import (
     INFER_THRESHOLD,
     SUPPORT_THRESHOLD,
     CitationReport,
-    MarkerStream,
     SourceRef,
     check_citations,
     find_markers,
@@ -139,27 +138,6 @@ def test_leading_marker_joins_the_first_sentence() -> None:
     report = check_citations("[2] Google は 2016 年に翻訳サービスを転換しました。", SOURCES)
     assert len(report.sentences) == 1 and report.sentences[0].numbers == (2,)
     assert report.sentences[0].start == 0
-
-
-# -- streaming ------------------------------------------------------------------------------------
-
-
-def test_stream_marker_split_across_deltas() -> None:
-    stream = MarkerStream()
-    assert [stream.feed(d) for d in ["です", "[", "1", "]", "。"]] == [[], [], [], [(1,)], []]
-    assert stream.feed("[1,") == [] and stream.feed(" 2][3") == [(1, 2)] and stream.feed("]") == [(3,)]
-    assert stream.feed("［") == [] and stream.feed("２") == [] and stream.feed("］。") == [(2,)]
-    assert stream.feed("an [unrelated] bracket [") == [] and stream.feed("x] [4]") == [(4,)]
-
-
-def test_stream_agrees_with_find_markers_for_every_split() -> None:
-    text = "LLMは[1]。Google[2, 3]は【4】転換［５］した[1-2].(6) [x][7]"
-    expected = [n for _, _, n in find_markers(text)]
-    for i in range(len(text) + 1):
-        for j in range(i, len(text) + 1):
-            stream = MarkerStream()
-            got = stream.feed(text[:i]) + stream.feed(text[i:j]) + stream.feed(text[j:])
-            assert got == expected, (i, j)
 
 
 # -- support --------------------------------------------------------------------------------------

@@ -62,12 +62,12 @@ def test_keyword_index_follows_the_database(factory: SessionFactory) -> None:
     reg = registry(factory)
     reg.sync()
     cid = coll_id(factory)
-    hits = reg.keyword_search(cid, {"word": ["zebra"]}, 5)
+    hits = reg.collection(cid).keyword_search({"word": ["zebra"]}, 5)
     assert len(hits.found) == 1 and hits.scores["word"][0] > 0
     with session_scope(factory, write=True) as s:
         s.execute(delete(m.Document).where(m.Document.id == a))
     reg.sync()
-    assert len(reg.keyword_search(cid, {"word": ["zebra"]}, 5).found) == 0
+    assert len(reg.collection(cid).keyword_search({"word": ["zebra"]}, 5).found) == 0
 
 
 def test_modes_labels_and_scores(factory: SessionFactory) -> None:
@@ -148,7 +148,7 @@ def test_snapshot_carries_the_keyword_index(factory: SessionFactory, tmp_path: P
     assert fresh.load_snapshots() == 1
     fresh.sync()
     assert CountingAnalyzer.calls == 0  # nothing re-tokenised at start-up
-    assert len(fresh.keyword_search(coll_id(factory), {"word": ["gamma"]}, 5).found) == 1
+    assert len(fresh.collection(coll_id(factory)).keyword_search({"word": ["gamma"]}, 5).found) == 1
 
     class OtherAnalyzer(WordAnalyzer):
         @property
@@ -158,7 +158,7 @@ def test_snapshot_carries_the_keyword_index(factory: SessionFactory, tmp_path: P
     other = registry(factory, tmp_path / "idx", analyzer=OtherAnalyzer())
     assert other.load_snapshots() == 0  # built with another analyzer: rebuilt from the database
     other.sync()
-    assert len(other.keyword_search(coll_id(factory), {"word": ["gamma"]}, 5).found) == 1
+    assert len(other.collection(coll_id(factory)).keyword_search({"word": ["gamma"]}, 5).found) == 1
 
 
 def test_remove_document_drops_it_from_both_indexes(factory: SessionFactory) -> None:
@@ -166,8 +166,8 @@ def test_remove_document_drops_it_from_both_indexes(factory: SessionFactory) -> 
     reg = registry(factory)
     reg.sync()
     assert reg.remove_document(doc)
-    assert len(reg.keyword_search(coll_id(factory), {"word": ["walrus"]}, 5).found) == 0
-    assert len(reg.search(coll_id(factory), EMB.embed_query("walrus facts"), 5)[0]) == 0
+    assert len(reg.collection(coll_id(factory)).keyword_search({"word": ["walrus"]}, 5).found) == 0
+    assert len(reg.collection(coll_id(factory)).search(EMB.embed_query("walrus facts"), 5)[0]) == 0
 
 
 def test_reranker_reorders_and_keyword_off_falls_back(factory: SessionFactory) -> None:
@@ -213,9 +213,11 @@ def test_keyword_signals_abstain_across_scripts(factory: SessionFactory) -> None
     reg = registry(factory, analyzer=MecabAnalyzer())
     reg.sync()
     cid = coll_id(factory)
-    hits = reg.keyword_search(cid, reg.query_terms("著作権法はいつ署名されたか"), 5, also=np.array([1, 2]))
+    hits = reg.collection(cid).keyword_search(
+        reg.query_terms("著作権法はいつ署名されたか"), 5, also=np.array([1, 2])
+    )
     assert hits.other_script is not None
     by_text = dict(zip(hits.ids.tolist(), hits.other_script.tolist(), strict=True))
     assert sorted(by_text.values()) == [False, True]  # the English passage is out of BM25's sight
-    english = reg.keyword_search(cid, reg.query_terms("copyright law"), 5, also=np.array([1, 2]))
+    english = reg.collection(cid).keyword_search(reg.query_terms("copyright law"), 5, also=np.array([1, 2]))
     assert english.other_script is None  # English questions may match Latin words anywhere

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -151,7 +152,7 @@ def test_remove_document_is_immediate(factory: SessionFactory) -> None:
     reg = registry(factory)
     reg.sync()
     assert reg.remove_document(doc)
-    ids, _ = reg.search(coll_id(factory), EMB.embed_query("gone soon"), 5)
+    ids, _ = reg.collection(coll_id(factory)).search(EMB.embed_query("gone soon"), 5)
     assert len(ids) == 0
 
 
@@ -183,3 +184,31 @@ def test_snapshot_entries_not_matching_the_database_are_reloaded(
     fresh.sync()
     hits = Retriever(factory, EMB, fresh).search("gamma", "c", k=5).passages
     assert [h.text for h in hits] == ["gamma"]
+
+
+def test_index_sync_thread_follows_the_database_and_saves_on_stop(
+    factory: SessionFactory, tmp_path: Path
+) -> None:
+    from app.core.settings import IndexSettings
+    from app.services.index_sync import IndexSync
+    from tests.support.waiting import wait_until
+
+    reg = registry(factory, tmp_path / "idx")
+    # A long interval: only `wake()` can make the new document show up within the test's wait.
+    sync = IndexSync(reg, IndexSettings(sync_interval_s=3600, snapshot_interval_s=3600))
+    sync.start()
+    try:
+        add_document(factory, ["walrus facts"])
+        sync.wake()
+        wait_until(lambda: reg.total_chunks() == 1, message="the woken sync to add the document")
+    finally:
+        sync.stop()
+    assert not any(t.name == "index-sync" and t.is_alive() for t in threading.enumerate())
+    assert [p.name for p in (tmp_path / "idx").glob("*.npz")] == [f"collection-{coll_id(factory)}.npz"]
+
+
+def test_searching_a_collection_with_nothing_indexed_finds_nothing(factory: SessionFactory) -> None:
+    reg = registry(factory)
+    empty = reg.collection(12345)
+    assert len(empty.search(EMB.embed_query("x"), 5)[0]) == 0
+    assert len(empty.keyword_search({"word": ["x"]}, 5).found) == 0 and reg.total_chunks() == 0

@@ -1,9 +1,12 @@
-"""Vector index: a protocol over id-addressed, L2-normalised vectors searched by inner product."""
+"""Vector index: a protocol over id-addressed, L2-normalised vectors searched by inner product.
+
+FAISS (exact inner product, `faiss_index`) is the one implementation; the protocol is what the
+services rely on, persistence included (`to_bytes` / `index_from_bytes`, used by index snapshots).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Literal, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -30,22 +33,18 @@ class VectorIndex(Protocol):
         """The stored vectors of ``ids`` (rows in the order given); every id must be in the index."""
         ...
 
-    def save(self, path: Path) -> None:
-        """Write a snapshot atomically (a reader never sees a half-written file)."""
+    def to_bytes(self) -> np.ndarray:
+        """The whole index serialised (uint8), for `index_from_bytes`."""
         ...
 
 
-def create_index(dim: int, backend: Literal["faiss", "numpy"] = "faiss") -> VectorIndex:
-    if backend == "numpy":
-        from app.core.index.numpy_index import NumpyIndex
-
-        return NumpyIndex(dim)
+def create_index(dim: int) -> VectorIndex:
     from app.core.index.faiss_index import FaissIndex
 
     return FaissIndex(dim)
 
 
-def load_index(path: Path) -> VectorIndex:
+def index_from_bytes(data: np.ndarray) -> VectorIndex:
     from app.core.index.faiss_index import FaissIndex
 
-    return FaissIndex.load(path)
+    return FaissIndex.from_bytes(data)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -61,30 +58,10 @@ class FaissIndex:
         faiss = _faiss()
         return faiss.vector_to_array(self._index.id_map).astype(np.int64)
 
-    def save(self, path: Path) -> None:
-        faiss = _faiss()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            faiss.write_index(self._index, tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
     def to_bytes(self) -> np.ndarray:
         return np.asarray(_faiss().serialize_index(self._index))
 
     @classmethod
     def from_bytes(cls, data: np.ndarray) -> FaissIndex:
         index = _faiss().deserialize_index(np.ascontiguousarray(data, dtype=np.uint8))
-        return cls(index.d, index)
-
-    @classmethod
-    def load(cls, path: Path) -> FaissIndex:
-        faiss = _faiss()
-        index = faiss.read_index(str(path))
         return cls(index.d, index)
