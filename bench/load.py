@@ -21,8 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +32,8 @@ from typing import Any
 
 import httpx
 from _common import REPO, SHARED, percentile
+
+from tests.support.server import ShioriServer  # noqa: E402  (_common puts the repo on the path)
 
 SEARCH_QUERIES = [
     "大規模言語モデルとは何ですか",
@@ -64,12 +64,6 @@ class Stats:
     hung: int = 0
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def rss_mb(pid: int) -> dict[str, float]:
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -91,28 +85,23 @@ def summary(values: list[float], digits: int = 1) -> dict[str, float]:
 
 
 # ---- the server ---------------------------------------------------------------------------------------
-class Server:
+class Server(ShioriServer):
+    """The shared `shiori serve` harness (tests/support/server.py) with the bench's models and limits."""
+
     def __init__(self, args: argparse.Namespace, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir / "server.log"
         models = REPO / "data" / "models"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SHIORI_")}
-        self.env.update(
-            {
-                "SHIORI_PATHS__DATA_DIR": str(data_dir),
-                "SHIORI_EMBEDDING__MODEL_PATH": str(models / "multilingual-e5-small"),
-                "SHIORI_GENERATOR__GGUF_PATH": str(models / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
-                "SHIORI_GENERATOR__BACKEND": args.generator,
-                "SHIORI_LIMITS__RATE_PER_MINUTE": str(args.rate_per_minute),
-                "SHIORI_ANSWER__SLOTS": str(args.slots),
-                "SHIORI_ANSWER__QUEUE": str(args.queue),
-            }
-        )
+        env = {
+            "SHIORI_EMBEDDING__MODEL_PATH": str(models / "multilingual-e5-small"),
+            "SHIORI_GENERATOR__GGUF_PATH": str(models / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
+            "SHIORI_GENERATOR__BACKEND": args.generator,
+            "SHIORI_LIMITS__RATE_PER_MINUTE": str(args.rate_per_minute),
+            "SHIORI_ANSWER__SLOTS": str(args.slots),
+            "SHIORI_ANSWER__QUEUE": str(args.queue),
+        }
         if args.generator == "fake":
-            self.env["SHIORI_GENERATOR__FAKE_DELAY_S"] = "0.04"  # ~25 tokens/s, like the real model
+            env["SHIORI_GENERATOR__FAKE_DELAY_S"] = "0.04"  # ~25 tokens/s, like the real model
+        super().__init__(data_dir, data_dir / "server.log", env)
         self.headers: dict[str, str] = {}
-        self.proc: subprocess.Popen[bytes] | None = None
 
     def create_key(self) -> None:
         """Auth on: every request is checked against a key (as on a network); a writer key, since the
@@ -128,35 +117,11 @@ class Server:
         )
         self.headers = {"Authorization": f"Bearer {json.loads(out.stdout)['key']}"}
 
-    def start(self, need_generator: bool) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 600
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"server exited:\n{self.log.read_text()[-3000:]}")
-            try:
-                r = httpx.get(f"{self.url}/readyz", timeout=2)
-                if r.status_code == 200 and (not need_generator or r.json()["generator"] == "loaded"):
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit("server never became ready")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+    def start_serving(self, need_generator: bool) -> None:
+        try:
+            self.start(timeout=600, need_generator=need_generator)
+        except RuntimeError as exc:
+            raise SystemExit(str(exc)) from exc
 
 
 def ingest(server: Server) -> int:
@@ -294,7 +259,7 @@ def main() -> None:
         if args.auth:
             server.create_key()
         print("starting the server…", file=sys.stderr)
-        server.start(need_generator=args.ask_clients > 0)
+        server.start_serving(need_generator=args.ask_clients > 0)
         try:
             chunks = ingest(server)
             assert server.proc is not None

@@ -28,8 +28,8 @@ from app.db.session import SessionFactory, session_scope
 from app.services import keys as keys_service
 from app.services.container import build_database
 from tests.conftest import CORPUS, REPO
-from tests.e2e.test_serve_e2e import free_port
 from tests.support.ci import require
+from tests.support.server import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

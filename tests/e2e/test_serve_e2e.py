@@ -6,11 +6,7 @@ right document and page come back; deletes a document; restarts the server and c
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,8 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS
 from tests.support.ci import require
+from tests.support.server import ShioriServer
 
 pytestmark = pytest.mark.e2e
 
@@ -29,54 +26,15 @@ PDF_DMCA = CORPUS / "pdf/good/en_gov_report_dmca-summary_18p.pdf"
 PDF_SCAN = CORPUS / "pdf/bad/bad_scanned_image-only_en.pdf"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class Server(ShioriServer):
+    """`shiori serve` with the bundled embedder and quick index snapshots."""
 
-
-class Server:
     def __init__(self, data_dir: Path, model_dir: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("SHIORI_")}
-        self.env.update(
-            {
-                "SHIORI_PATHS__DATA_DIR": str(data_dir),
-                "SHIORI_EMBEDDING__MODEL_PATH": str(model_dir),
-                "SHIORI_INDEX__SNAPSHOT_INTERVAL_S": "1",
-            }
+        super().__init__(
+            data_dir,
+            log,
+            {"SHIORI_EMBEDDING__MODEL_PATH": str(model_dir), "SHIORI_INDEX__SNAPSHOT_INTERVAL_S": "1"},
         )
-        self.log = log
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-                cwd=REPO,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"server exited early:\n{self.log.read_text()[-3000:]}"
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"server never became ready:\n{self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import CORPUS, REPO
-from tests.e2e.test_serve_e2e import Server
 from tests.support.ci import require
+from tests.support.server import ShioriServer as Server
 
 pytestmark = pytest.mark.e2e
 
@@ -87,9 +87,11 @@ def browser() -> Iterator[Any]:
 def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path, qwen_gguf: Path) -> Iterator[Server]:
     require(CORPUS.is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
     tmp = tmp_path_factory.mktemp("ui-e2e")
-    srv = Server(tmp / "data", e5_model_dir, tmp / "server.log")
-    srv.env.update(
+    srv = Server(
+        tmp / "data",
+        tmp / "server.log",
         {
+            "SHIORI_EMBEDDING__MODEL_PATH": str(e5_model_dir),
             "SHIORI_GENERATOR__GGUF_PATH": str(qwen_gguf),
             # Short answers and a small context keep each question to seconds on a 2-core CPU.
             "SHIORI_GENERATOR__MAX_TOKENS": "96",
@@ -98,7 +100,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path, qwen_gg
             # No waiting line: while an answer holds the one slot, another question gets 429 at once,
             # so the question asked after Stop proves the stopped generation gave its slot back.
             "SHIORI_ANSWER__QUEUE": "0",
-        }
+        },
     )
     srv.start()
     yield srv

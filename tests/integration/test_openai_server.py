@@ -25,9 +25,9 @@ from app.services.answer_events import DoneEvent, ErrorEvent, TokenEvent
 from app.services.answering import AnswerService, AskRequest
 from app.services.container import Container, build_container
 from tests.conftest import CORPUS
-from tests.e2e.test_serve_e2e import free_port
 from tests.support.ci import require
 from tests.support.ingest import ingest
+from tests.support.server import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -16,6 +16,7 @@ from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
 from tests.support.http import api_client
 from tests.support.live import LiveServer
+from tests.support.sse import parse_sse
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.unit
@@ -24,14 +25,6 @@ TOWER = (
     "東京タワーは1958年に完成した電波塔である。高さは333メートルで、当時は自立式鉄塔として世界一だった。\n"
 )
 SCRIPT = ["東京タワーの", "高さは", "333メートル", "です", "[1]", "。"]
-
-
-def parse_sse(raw: str) -> list[tuple[str, Any]]:
-    events = []
-    for block in raw.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        events.append((lines["event"], json.loads(lines["data"])))
-    return events
 
 
 def top_hit_is(client: TestClient | httpx.Client, doc_id: int) -> bool:

@@ -211,7 +211,7 @@ def test_shiori_serve_writes_json_lines_with_request_ids(tmp_path: Path) -> None
     import sys
 
     from tests.conftest import REPO
-    from tests.e2e.test_serve_e2e import free_port
+    from tests.support.server import free_port
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SHIORI_")}

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -19,6 +17,7 @@ from app.core.settings import Settings
 from tests.conftest import CORPUS
 from tests.support.ci import require
 from tests.support.http import api_client
+from tests.support.sse import first_of_each as sse
 
 pytestmark = pytest.mark.unit
 
@@ -46,14 +45,6 @@ def ingest(client: TestClient, name: str, text: str) -> int:
             return doc_id
         time.sleep(0.05)
     raise AssertionError("document never became ready")
-
-
-def sse(raw: str) -> dict[str, Any]:
-    events: dict[str, Any] = {}
-    for block in raw.strip().split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        events.setdefault(lines["event"], json.loads(lines["data"]))
-    return events
 
 
 def test_page_text_is_what_passage_and_citation_offsets_point_into(client: TestClient) -> None:
