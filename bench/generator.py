@@ -174,8 +174,8 @@ def memory() -> dict[str, Any]:
     import httpx
 
     sys.path.insert(0, str(REPO))
-    from tests.e2e.test_generator_crash import generator_pid
-    from tests.e2e.test_serve_e2e import free_port
+    from tests.support.e2e import generator_pid
+    from tests.support.server import free_port
 
     port = free_port()
     data = Path(tempfile.mkdtemp(prefix="shiori-bench-mem-"))

@@ -21,111 +21,39 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.db import models as m
-from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope
+from app.db.session import make_engine, make_session_factory, session_scope
 from tests.conftest import CORPUS
-from tests.e2e.test_serve_e2e import Server, free_port
-from tests.integration.test_corpus_pipeline import FAILS, RECOVERS
 from tests.support.ci import require
+from tests.support.corpus import FAILS, RECOVERS
+from tests.support.e2e import (
+    COLLECTION_URL,
+    PDF_DMCA,
+    PDF_NOTICE,
+    PDF_PAGELABELS,
+    SEEDS,
+    Server,
+    StreamReader,
+    all_terminal,
+    assert_nothing_lost_or_doubled,
+    listed,
+    make_server,
+    readable,
+    sqlite_factory,
+    upload,
+    wait_until_found,
+)
+from tests.support.server import free_port
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
-
-SEEDS = sorted((CORPUS / "seeds").glob("*.txt"))
-PDF_DMCA = CORPUS / "pdf/good/en_gov_report_dmca-summary_18p.pdf"
-PDF_PAGELABELS = CORPUS / "pdf/good/en_pagelabels_roman_latex.pdf"
-PDF_NOTICE = CORPUS / "pdf/good/ja_gov_notice_mhlw-tsuchi.pdf"
-COLLECTION_URL = "/api/v1/collections/default/documents"
-
-
-def make_server(tmp: Path, e5_model_dir: Path, **env: str) -> Server:
-    srv = Server(tmp / "data", e5_model_dir, tmp / "server.log")
-    srv.env.update({"SHIORI_GENERATOR__BACKEND": "fake", "SHIORI_LIMITS__RATE_PER_MINUTE": "0", **env})
-    return srv
-
-
-def upload(srv: Server, paths: list[Path]) -> dict[str, int]:
-    files = [("files", (p.name, p.read_bytes(), "application/octet-stream")) for p in paths]
-    r = httpx.post(f"{srv.url}{COLLECTION_URL}", files=files, timeout=60)
-    assert r.status_code == 202, r.text
-    return {d["filename"]: d["document_id"] for d in r.json()["documents"]}
-
-
-def listed(srv: Server) -> dict[str, dict[str, Any]]:
-    r = httpx.get(f"{srv.url}{COLLECTION_URL}?limit=1000", timeout=30)
-    assert r.status_code == 200, r.text
-    return {d["filename"]: d for d in r.json()}
-
-
-def wait_until(pred: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = pred()
-        if got:
-            return got
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def all_terminal(srv: Server, expected: int) -> dict[str, dict[str, Any]] | None:
-    try:
-        docs = listed(srv)
-    except (httpx.HTTPError, AssertionError):
-        return None  # e.g. the database is unreachable right now
-    done = len(docs) == expected and all(d["status"] in ("ready", "failed") for d in docs.values())
-    return docs if done else None
-
-
-def wait_until_found(srv: Server, query: str, document_id: int, timeout: float) -> None:
-    """Until a search returns the document among its top 3 (the index syncs from the database)."""
-
-    def found() -> bool:
-        r = httpx.post(f"{srv.url}/api/v1/search", json={"query": query, "k": 3}, timeout=30)
-        return any(h["document_id"] == document_id for h in r.json()["passages"])
-
-    wait_until(found, timeout, f"document {document_id} to be found by {query!r}")
-
-
-def chunk_sets(factory: SessionFactory) -> tuple[list[m.Document], dict[int, int]]:
-    """Every document, and how many chunks each has in the database."""
-    with session_scope(factory) as s:
-        documents = list(s.scalars(select(m.Document)))
-        per_doc = dict(
-            s.execute(select(m.Chunk.document_id, func.count()).group_by(m.Chunk.document_id)).all()
-        )
-    return documents, {int(k): int(v) for k, v in per_doc.items()}
-
-
-def assert_nothing_lost_or_doubled(factory: SessionFactory, ids: dict[str, int]) -> list[m.Document]:
-    documents, per_doc = chunk_sets(factory)
-    assert sorted(d.id for d in documents) == sorted(ids.values())  # none lost, none registered twice
-    assert len({d.sha256 for d in documents}) == len(documents)
-    for d in documents:
-        assert d.status in (m.DocumentStatus.ready, m.DocumentStatus.failed), (d.filename, d.status)
-        if d.status == m.DocumentStatus.ready:
-            assert per_doc.get(d.id, 0) == d.chunk_count > 0, d.filename  # exactly one set of chunks
-        else:
-            assert per_doc.get(d.id, 0) == 0 and d.error, d.filename
-    return documents
-
-
-def sqlite_factory(srv: Server) -> SessionFactory:
-    return make_session_factory(
-        make_engine(f"sqlite:///{Path(srv.env['SHIORI_PATHS__DATA_DIR']) / 'shiori.db'}")
-    )
-
-
-def readable(reason: str | None) -> bool:
-    """A reason a person understands: a sentence, not a traceback or an exception's repr."""
-    return bool(reason) and "Traceback" not in reason and "Error:" not in reason and len(reason) < 400
-
 
 # ---- bad input through the API -------------------------------------------------------------------
 
@@ -168,7 +96,9 @@ def test_every_bad_file_through_the_api_ends_clearly_and_the_worker_survives(
         )
         assert r.status_code == 422 and r.json()["code"] == "invalid_filename", (name, r.text)
 
-    docs = wait_until(lambda: all_terminal(server, len(ids)), 300, "every upload to be ingested or failed")
+    docs = wait_until(
+        lambda: all_terminal(server, len(ids)), 300, message="every upload to be ingested or failed"
+    )
     for name in FAILS:
         d = docs[name]
         assert d["status"] == "failed" and d["chunk_count"] == 0, d
@@ -181,7 +111,7 @@ def test_every_bad_file_through_the_api_ends_clearly_and_the_worker_survives(
     # The worker and the API are still serving: a good document uploaded afterwards is ingested and found.
     assert server.proc is not None and server.proc.poll() is None
     later = upload(server, [PDF_NOTICE])
-    wait_until(lambda: all_terminal(server, len(ids) + 1), 120, "the later document")
+    wait_until(lambda: all_terminal(server, len(ids) + 1), 120, message="the later document")
     assert listed(server)[PDF_NOTICE.name]["status"] == "ready"
 
     wait_until_found(
@@ -193,38 +123,6 @@ def test_every_bad_file_through_the_api_ends_clearly_and_the_worker_survives(
 
 
 # ---- the API restarted in the middle of a stream ---------------------------------------------------
-
-
-class StreamReader(threading.Thread):
-    """Reads one streamed answer in the background and records what arrived and how it ended."""
-
-    def __init__(self, url: str, question: str) -> None:
-        super().__init__(daemon=True)
-        self.url, self.question = url, question
-        self.events: list[tuple[str, dict[str, Any]]] = []
-        self.ended: str | None = None  # "complete" | "error-event" | "dropped" | "cut"
-        self.tokens = threading.Event()
-
-    def run(self) -> None:
-        try:
-            with httpx.stream(
-                "POST",
-                f"{self.url}/api/v1/ask",
-                json={"question": self.question, "stream": True},
-                timeout=httpx.Timeout(30, read=30),
-            ) as r:
-                name = None
-                for line in r.iter_lines():
-                    if line.startswith("event: "):
-                        name = line[7:]
-                    elif line.startswith("data: ") and name:
-                        self.events.append((name, json.loads(line[6:])))
-                        if sum(1 for n, _ in self.events if n == "token") >= 3:
-                            self.tokens.set()
-            names = [n for n, _ in self.events]
-            self.ended = "complete" if "done" in names else "error-event" if "error" in names else "cut"
-        except httpx.HTTPError:
-            self.ended = "dropped"
 
 
 @pytest.mark.parametrize("stop", ["graceful", "kill"])
@@ -241,8 +139,10 @@ def test_api_restart_mid_stream_loses_nothing(stop: str, tmp_path: Path, e5_mode
     srv.start()
     try:
         ids = upload(srv, SEEDS[:1])
-        wait_until(lambda: all_terminal(srv, 1), 120, "the first document")
-        wait_until(lambda: httpx.get(f"{srv.url}/readyz").json()["indexed_chunks"], 30, "the index sync")
+        wait_until(lambda: all_terminal(srv, 1), 120, message="the first document")
+        wait_until(
+            lambda: httpx.get(f"{srv.url}/readyz").json()["indexed_chunks"], 30, message="the index sync"
+        )
         ids |= upload(srv, [SEEDS[1], PDF_NOTICE, PDF_PAGELABELS])  # being ingested during the restart
 
         reader = StreamReader(srv.url, "Transformerは何年に提案されましたか？")
@@ -268,7 +168,7 @@ def test_api_restart_mid_stream_loses_nothing(stop: str, tmp_path: Path, e5_mode
             assert reader.ended in ("dropped", "cut"), reader.ended
 
         srv.start()  # same data folder: the database and the index snapshots
-        wait_until(lambda: all_terminal(srv, len(ids)), 300, "every document after the restart")
+        wait_until(lambda: all_terminal(srv, len(ids)), 300, message="every document after the restart")
         documents = assert_nothing_lost_or_doubled(sqlite_factory(srv), ids)
         assert all(d.status == m.DocumentStatus.ready for d in documents), [
             (d.filename, d.error) for d in documents
@@ -415,7 +315,7 @@ def test_postgres_outage_during_ingestion_loses_nothing(
             with session_scope(factory) as s:
                 return s.get(m.Document, hit).status == m.DocumentStatus.processing  # type: ignore[union-attr]
 
-        wait_until(processing, 180, "ingestion to be under way")
+        wait_until(processing, 180, message="ingestion to be under way")
         proxy.down()
         t_down = time.monotonic()
         r = httpx.get(f"{srv.url}/readyz", timeout=10)
@@ -425,7 +325,9 @@ def test_postgres_outage_during_ingestion_loses_nothing(
         time.sleep(max(0.0, 10 - (time.monotonic() - t_down)))
         proxy.up()
 
-        docs = wait_until(lambda: all_terminal(srv, len(paths)), 300, "every document after the outage")
+        docs = wait_until(
+            lambda: all_terminal(srv, len(paths)), 300, message="every document after the outage"
+        )
         assert srv.proc is not None and srv.proc.poll() is None
         documents = assert_nothing_lost_or_doubled(factory, ids)
         assert all(d.status == m.DocumentStatus.ready for d in documents), docs

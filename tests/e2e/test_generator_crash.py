@@ -17,41 +17,25 @@ import httpx
 import pytest
 
 from tests.conftest import CORPUS
-from tests.e2e.test_faults import (
+from tests.support.ci import require
+from tests.support.e2e import (
     SEEDS,
+    Server,
     StreamReader,
     all_terminal,
     assert_nothing_lost_or_doubled,
+    generator_pid,
     listed,
     make_server,
     sqlite_factory,
     upload,
-    wait_until,
 )
-from tests.e2e.test_serve_e2e import Server
-from tests.support.ci import require
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
 QUESTION = "Transformerは何年に提案されましたか？"
 LONG_QUESTION = "Transformerについて詳しく説明してください。"  # a long answer: still writing when killed
-
-
-def generator_pid(api_pid: int) -> int | None:
-    """The API process's child running `app.core.generation.child` (found through /proc)."""
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                cmd = fh.read()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == api_pid and b"app.core.generation.child" in cmd:
-            return int(entry)
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -69,9 +53,11 @@ def server(tmp_path_factory: pytest.TempPathFactory, e5_model_dir: Path, qwen_gg
     srv.start()
     try:
         upload(srv, SEEDS[:1])
-        wait_until(lambda: all_terminal(srv, 1), 180, "the first document")
+        wait_until(lambda: all_terminal(srv, 1), 180, message="the first document")
         wait_until(
-            lambda: httpx.get(f"{srv.url}/readyz").json()["generator"] == "loaded", 180, "the generator"
+            lambda: httpx.get(f"{srv.url}/readyz").json()["generator"] == "loaded",
+            180,
+            message="the generator",
         )
         yield srv
     finally:
@@ -109,12 +95,14 @@ def test_generator_crash_mid_answer_ends_one_stream_and_nothing_else(
     ready = httpx.get(f"{srv.url}/readyz").json()
     assert ready["status"] == "ready" and ready["generator_restarts"] == before["generator_restarts"] + 1
     assert ready["generator"] in ("restarting", "loaded")
-    wait_until(lambda: httpx.get(f"{srv.url}/readyz").json()["generator"] == "loaded", 180, "the restart")
+    wait_until(
+        lambda: httpx.get(f"{srv.url}/readyz").json()["generator"] == "loaded", 180, message="the restart"
+    )
     new_pid = generator_pid(api_pid)
     assert new_pid is not None and new_pid != gen_pid
 
     # Ingestion carried on: the document uploaded just before is ready, with exactly one chunk set.
-    wait_until(lambda: all_terminal(srv, listed_before + 1), 180, "the fresh upload")
+    wait_until(lambda: all_terminal(srv, listed_before + 1), 180, message="the fresh upload")
     every = {name: d["id"] for name, d in listed(srv).items()}
     docs = assert_nothing_lost_or_doubled(sqlite_factory(srv), every)
     assert all(d.status.value == "ready" for d in docs), [(d.filename, d.error) for d in docs]

@@ -1,4 +1,4 @@
-"""The in-process HTTP client every API test uses."""
+"""The in-process HTTP client every API test uses, and what tests do with it over and over."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+from tests.support.waiting import wait_until
 
 # A loopback name the server accepts by default (server.allowed_hosts): Starlette's own default,
 # `testserver`, is refused like any other unknown Host (DNS rebinding, #16).
@@ -15,3 +17,26 @@ LOCAL_BASE_URL = "http://localhost"
 def api_client(app: FastAPI, **kwargs: Any) -> TestClient:
     kwargs.setdefault("base_url", LOCAL_BASE_URL)
     return TestClient(app, **kwargs)
+
+
+def upload(client: TestClient, *files: tuple[str, bytes], collection: str = "default") -> Any:
+    return client.post(
+        f"/api/v1/collections/{collection}/documents",
+        files=[("files", (name, data, "application/octet-stream")) for name, data in files],
+    )
+
+
+def wait_terminal(client: TestClient, doc_id: int, timeout: float = 20) -> dict[str, Any]:
+    def finished() -> dict[str, Any] | None:
+        doc = client.get(f"/api/v1/documents/{doc_id}").json()
+        return dict(doc) if doc["status"] in ("ready", "failed") else None
+
+    return wait_until(finished, timeout, message=f"document {doc_id} to finish")
+
+
+def wait_searchable(client: TestClient, query: str, doc_id: int, timeout: float = 10) -> list[dict[str, Any]]:
+    def found() -> list[dict[str, Any]] | None:
+        passages = client.post("/api/v1/search", json={"query": query, "k": 3}).json()["passages"]
+        return list(passages) if any(p["document_id"] == doc_id for p in passages) else None
+
+    return wait_until(found, timeout, message=f"document {doc_id} to be searchable")

@@ -19,9 +19,9 @@ from app.services.answer_events import (
     SourcesEvent,
     TokenEvent,
 )
+from tests.support.apps import settings_for
 from tests.support.http import api_client
 from tests.support.waiting import wait_until
-from tests.unit.apps import settings_for
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.settings import Settings
-from tests.support.http import api_client
-from tests.support.waiting import wait_until
+from tests.support.http import api_client, upload, wait_searchable, wait_terminal
 
 pytestmark = pytest.mark.unit
 
@@ -26,29 +25,6 @@ def client(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[
     settings = make_settings(sqlite_url, worker={"embedded": True}, limits={"max_upload_bytes": 4096})
     with api_client(create_app(settings)) as c:
         yield c
-
-
-def upload(client: TestClient, *files: tuple[str, bytes], collection: str = "default") -> Any:
-    return client.post(
-        f"/api/v1/collections/{collection}/documents",
-        files=[("files", (name, data, "application/octet-stream")) for name, data in files],
-    )
-
-
-def wait_terminal(client: TestClient, doc_id: int, timeout: float = 20) -> dict[str, Any]:
-    def finished() -> dict[str, Any] | None:
-        doc = client.get(f"/api/v1/documents/{doc_id}").json()
-        return dict(doc) if doc["status"] in ("ready", "failed") else None
-
-    return wait_until(finished, timeout, message=f"document {doc_id} to finish")
-
-
-def wait_searchable(client: TestClient, query: str, doc_id: int, timeout: float = 10) -> list[dict[str, Any]]:
-    def found() -> list[dict[str, Any]] | None:
-        passages = client.post("/api/v1/search", json={"query": query, "k": 3}).json()["passages"]
-        return list(passages) if any(p["document_id"] == doc_id for p in passages) else None
-
-    return wait_until(found, timeout, message=f"document {doc_id} to be searchable")
 
 
 def test_upload_ingest_search_delete(client: TestClient) -> None:

@@ -23,8 +23,8 @@ from app.db import models as m
 from app.db.session import session_scope
 from app.services import keys as keys_service
 from app.services.container import build_database
+from tests.support.apps import add_key, settings_for
 from tests.support.http import api_client
-from tests.unit.apps import add_key, settings_for
 
 pytestmark = pytest.mark.unit
 

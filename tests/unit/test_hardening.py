@@ -24,10 +24,10 @@ from app.cli import uvicorn_config
 from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
 from app.core.slots import CallerQueueFull, GenerationSlots, QueueFull
+from tests.support.apps import add_key, settings_for
 from tests.support.http import api_client
 from tests.support.live import LiveServer
 from tests.support.waiting import wait_until
-from tests.unit.apps import add_key, settings_for
 
 pytestmark = pytest.mark.unit
 

@@ -18,7 +18,7 @@ from app.db.migrate import upgrade_database
 from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope
 from app.services.indexing import IndexRegistry
 from app.services.retrieval import Retriever
-from tests.unit.test_indexing import EMB, add_document, coll_id
+from tests.support.index_data import EMB, add_document, coll_id
 
 pytestmark = pytest.mark.unit
 

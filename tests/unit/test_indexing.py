@@ -5,20 +5,17 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 from sqlalchemy import delete, update
 
-from app.core.embedding.fake import FakeEmbedder
 from app.db import models as m
 from app.db.migrate import upgrade_database
 from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope
 from app.services.indexing import IndexRegistry
 from app.services.retrieval import Retriever
+from tests.support.index_data import EMB, add_document, coll_id
 
 pytestmark = pytest.mark.unit
-
-EMB = FakeEmbedder(dim=32)
 
 
 @pytest.fixture
@@ -31,53 +28,8 @@ def factory(sqlite_url: str) -> SessionFactory:
     return f
 
 
-def add_document(
-    factory: SessionFactory,
-    texts: list[str],
-    status: m.DocumentStatus = m.DocumentStatus.ready,
-    coll: str = "c",
-) -> int:
-    with session_scope(factory, write=True) as s:
-        c = s.query(m.Collection).filter_by(name=coll).one_or_none()
-        if c is None:
-            c = m.Collection(name=coll)
-            s.add(c)
-            s.flush()
-        doc = m.Document(
-            collection_id=c.id,
-            filename="doc.txt",
-            size_bytes=1,
-            sha256=np.random.bytes(32).hex(),
-            storage_path="x",
-            status=status,
-        )
-        s.add(doc)
-        s.flush()
-        vecs = EMB.embed_documents(texts)
-        s.add_all(
-            m.Chunk(
-                document_id=doc.id,
-                ordinal=i,
-                page_start=i + 1,
-                page_end=i + 1,
-                char_start=0,
-                char_end=len(t),
-                text=t,
-                token_count=1,
-                embedding=vecs[i].astype("<f4").tobytes(),
-            )
-            for i, t in enumerate(texts)
-        )
-        return doc.id
-
-
 def registry(factory: SessionFactory, snapshot_dir: Path | None = None) -> IndexRegistry:
     return IndexRegistry(factory, dim=EMB.dim, model_id=EMB.model_id, snapshot_dir=snapshot_dir)
-
-
-def coll_id(factory: SessionFactory, name: str = "c") -> int:
-    with session_scope(factory) as s:
-        return s.query(m.Collection).filter_by(name=name).one().id
 
 
 def test_sync_adds_ready_documents_only_and_removes_gone_ones(factory: SessionFactory) -> None:

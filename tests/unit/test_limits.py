@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.ratelimit import RateLimiter, retry_after_header
+from tests.support.apps import add_key, settings_for
 from tests.support.http import api_client
-from tests.unit.apps import add_key, settings_for
 
 pytestmark = pytest.mark.unit
 

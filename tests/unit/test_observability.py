@@ -21,8 +21,8 @@ from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.logs import JsonFormatter, TextFormatter, request_id_var
 from app.core.metrics import Metrics
+from tests.support.apps import settings_for
 from tests.support.http import api_client
-from tests.unit.apps import settings_for
 
 pytestmark = pytest.mark.unit
 
@@ -99,7 +99,7 @@ def test_metrics_cover_requests_retrieval_generation_ingestion_and_index(client:
 
 
 def test_metrics_need_an_admin_key_when_auth_is_on(tmp_path: Path) -> None:
-    from tests.unit.apps import add_key
+    from tests.support.apps import add_key
 
     settings = settings_for(tmp_path / "data", worker={"embedded": False})
     reader, admin = add_key(settings, "reader"), add_key(settings, "admin")

@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
+from tests.support.apps import settings_for
 from tests.support.http import api_client
 from tests.support.settings import build_settings
 from tests.support.waiting import wait_until
-from tests.unit.apps import settings_for
 
 pytestmark = pytest.mark.unit
 

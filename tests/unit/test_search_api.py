@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.settings import Settings
-from tests.support.http import api_client
-from tests.unit.test_api import upload, wait_searchable, wait_terminal
+from tests.support.http import api_client, upload, wait_searchable, wait_terminal
 
 pytestmark = pytest.mark.unit
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from app.core.settings import GeneratorSettings, LimitsSettings, Settings, WorkerSettings
+from tests.support.apps import settings_for
 from tests.support.settings import build_settings
-from tests.unit.apps import settings_for
 
 pytestmark = pytest.mark.unit
 
