@@ -82,7 +82,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-class _ShioriHandler(logging.StreamHandler):
+class _ShioriHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic only in stubs
     """Ours, so a second call replaces it rather than adding another."""
 
 

@@ -52,7 +52,9 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             import torch
             from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
+            from transformers.utils import logging as hf_logging_module
+
+            hf_logging: Any = hf_logging_module
 
             hf_logging.disable_progress_bar()  # no "Loading weights" bars in server logs
             if self.threads:
@@ -96,7 +98,8 @@ class SentenceTransformerEmbedder:
         return self._encode([self.passage_prefix + t for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([self.query_prefix + text])[0]
+        vector: np.ndarray = self._encode([self.query_prefix + text])[0]
+        return vector
 
     def count_tokens(self, text: str) -> int:
         # verbose=False: counting a long text is fine, it is not fed to the model as is.

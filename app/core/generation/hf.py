@@ -71,7 +71,8 @@ class TransformersGenerator:
                 kwargs["gguf_file"] = self.gguf_file
             logger.info("loading generator path=%s gguf=%s dtype=%s", self.path, self.gguf_file, dtype)
             self._tokenizer = AutoTokenizer.from_pretrained(str(self.path), **kwargs)
-            self._model = AutoModelForCausalLM.from_pretrained(str(self.path), dtype=dtype, **kwargs).eval()
+            model: Any = AutoModelForCausalLM.from_pretrained(str(self.path), dtype=dtype, **kwargs)
+            self._model = model.eval()
 
     def _ensure(self) -> tuple[Any, Any]:
         if self._model is None:
@@ -109,7 +110,7 @@ class TransformersGenerator:
                 return halt.is_set() or (cancel is not None and cancel.is_set())
 
         ids = self._ids(messages)
-        streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
+        streamer: Any = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True)
         kwargs: dict[str, Any] = {
             "input_ids": ids,
             "attention_mask": torch.ones_like(ids),

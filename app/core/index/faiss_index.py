@@ -56,7 +56,8 @@ class FaissIndex:
 
     def ids(self) -> np.ndarray:
         faiss = _faiss()
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        ids: np.ndarray = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        return ids
 
     def to_bytes(self) -> np.ndarray:
         return np.asarray(_faiss().serialize_index(self._index))
