@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,6 +19,25 @@ LOCAL_BASE_URL = "http://localhost"
 def api_client(app: FastAPI, **kwargs: Any) -> TestClient:
     kwargs.setdefault("base_url", LOCAL_BASE_URL)
     return TestClient(app, **kwargs)
+
+
+@contextmanager
+def started_clients() -> Iterator[Callable[[FastAPI], TestClient]]:
+    """``start(app)`` runs the app's lifespan and returns its client; every one is shut down at the
+    end (for fixtures that make several apps in one test)."""
+    clients: list[TestClient] = []
+
+    def start(app: FastAPI) -> TestClient:
+        client = api_client(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    try:
+        yield start
+    finally:
+        for client in clients:
+            client.__exit__(None, None, None)
 
 
 def upload(client: TestClient, *files: tuple[str, bytes], collection: str = "default") -> Any:

@@ -7,9 +7,20 @@ import numpy as np
 
 from app.core.embedding.fake import FakeEmbedder
 from app.db import models as m
-from app.db.session import SessionFactory, session_scope
+from app.db.migrate import upgrade_database
+from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope
 
 EMB = FakeEmbedder(dim=32)
+
+
+def index_database(url: str) -> SessionFactory:
+    """A migrated database with one collection, "c"."""
+    engine = make_engine(url)
+    upgrade_database(engine)
+    factory = make_session_factory(engine)
+    with session_scope(factory, write=True) as s:
+        s.add(m.Collection(name="c"))
+    return factory
 
 
 def add_document(

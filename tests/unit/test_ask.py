@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
-from tests.support.http import api_client
+from tests.support.http import started_clients
 from tests.support.live import LiveServer
 from tests.support.sse import parse_sse
 from tests.support.waiting import wait_until
@@ -43,20 +43,15 @@ def ingest(client: TestClient, text: str = TOWER) -> int:
 def make_client(
     make_settings: Callable[..., Settings], sqlite_url: str
 ) -> Iterator[Callable[..., TestClient]]:
-    clients: list[TestClient] = []
+    with started_clients() as start:
 
-    def make(generator: FakeGenerator, **answer: Any) -> TestClient:
-        settings = make_settings(
-            sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
-        )
-        client = api_client(create_app(settings, generator=generator))
-        client.__enter__()
-        clients.append(client)
-        return client
+        def make(generator: FakeGenerator, **answer: Any) -> TestClient:
+            settings = make_settings(
+                sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
+            )
+            return start(create_app(settings, generator=generator))
 
-    yield make
-    for c in clients:
-        c.__exit__(None, None, None)
+        yield make
 
 
 def test_stream_sends_sources_tokens_citations_done_in_order(make_client: Callable[..., TestClient]) -> None:

@@ -25,7 +25,7 @@ from app.core.generation.fake import FakeGenerator
 from app.core.settings import Settings
 from app.core.slots import CallerQueueFull, GenerationSlots, QueueFull
 from tests.support.apps import add_key, settings_for
-from tests.support.http import api_client
+from tests.support.http import api_client, started_clients
 from tests.support.live import LiveServer
 from tests.support.waiting import wait_until
 
@@ -36,20 +36,16 @@ TOWER = "東京タワーは1958年に完成した電波塔である。高さは3
 
 @pytest.fixture
 def make_client(tmp_path: Path) -> Iterator[Callable[..., TestClient]]:
-    clients: list[TestClient] = []
+    with started_clients() as start:
+        made = iter(range(100))
 
-    def make(settings: Settings | None = None, **overrides: Any) -> TestClient:
-        if settings is None:
-            overrides.setdefault("auth", {"mode": "disabled"})
-            settings = settings_for(tmp_path / f"data{len(clients)}", **overrides)
-        client = api_client(create_app(settings, generator=FakeGenerator(["ok"])))
-        client.__enter__()
-        clients.append(client)
-        return client
+        def make(settings: Settings | None = None, **overrides: Any) -> TestClient:
+            if settings is None:
+                overrides.setdefault("auth", {"mode": "disabled"})
+                settings = settings_for(tmp_path / f"data{next(made)}", **overrides)
+            return start(create_app(settings, generator=FakeGenerator(["ok"])))
 
-    yield make
-    for c in clients:
-        c.__exit__(None, None, None)
+        yield make
 
 
 def upload(client: TestClient, headers: dict[str, str] | None = None) -> httpx.Response:

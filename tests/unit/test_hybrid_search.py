@@ -14,23 +14,17 @@ from app.core.keyword.fake import FakeAnalyzer
 from app.core.rerank.fake import FakeReranker
 from app.core.settings import SearchSettings
 from app.db import models as m
-from app.db.migrate import upgrade_database
-from app.db.session import SessionFactory, make_engine, make_session_factory, session_scope
+from app.db.session import SessionFactory, session_scope
 from app.services.indexing import IndexRegistry
 from app.services.retrieval import Retriever
-from tests.support.index_data import EMB, add_document, coll_id
+from tests.support.index_data import EMB, add_document, coll_id, index_database
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def factory(sqlite_url: str) -> SessionFactory:
-    engine = make_engine(sqlite_url)
-    upgrade_database(engine)
-    f = make_session_factory(engine)
-    with session_scope(f, write=True) as s:
-        s.add(m.Collection(name="c"))
-    return f
+    return index_database(sqlite_url)
 
 
 class WordAnalyzer(FakeAnalyzer):

@@ -14,26 +14,22 @@ from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.ratelimit import RateLimiter, retry_after_header
 from tests.support.apps import add_key, settings_for
-from tests.support.http import api_client
+from tests.support.http import api_client, started_clients
 
 pytestmark = pytest.mark.unit
 
 
 @pytest.fixture
 def make_client(tmp_path: Path) -> Iterator[Any]:
-    clients: list[TestClient] = []
+    with started_clients() as start:
+        made = iter(range(100))
 
-    def make(**overrides: Any) -> TestClient:
-        overrides.setdefault("auth", {"mode": "disabled"})
-        settings = settings_for(tmp_path / f"data{len(clients)}", **overrides)
-        client = api_client(create_app(settings, generator=FakeGenerator()))
-        client.__enter__()
-        clients.append(client)
-        return client
+        def make(**overrides: Any) -> TestClient:
+            overrides.setdefault("auth", {"mode": "disabled"})
+            settings = settings_for(tmp_path / f"data{next(made)}", **overrides)
+            return start(create_app(settings, generator=FakeGenerator()))
 
-    yield make
-    for c in clients:
-        c.__exit__(None, None, None)
+        yield make
 
 
 # ---- rate limit --------------------------------------------------------------------------------------

@@ -12,8 +12,11 @@ from app.api.schemas import AskIn, AskOut, ErrorOut
 from app.api.security import ReaderDep, caller_id, check_collection
 from app.api.sse import run_until_disconnect, stream_events
 from app.core.errors import NotReady
+from app.core.slots import Ticket
+from app.services.answer_events import AnswerOut
 from app.services.answering import AnswerService, AskRequest
 from app.services.container import Container
+from app.services.keys import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["answer"])
 
@@ -32,6 +35,30 @@ def _service(container: Container) -> AnswerService:
     return container.answers
 
 
+async def admit(
+    request: Request, container: Container, principal: Principal, req: AskRequest
+) -> tuple[AnswerService, Ticket]:
+    """Everything that can refuse a question before an answer starts (what /api/v1/ask and
+    /v1/chat/completions share): the key's collection, the question itself, the generator's state,
+    and a place in line (QueueFull / CallerQueueFull: 429 with Retry-After)."""
+    check_collection(principal, req.collection)
+    service = _service(container)
+    await anyio.to_thread.run_sync(service.check, req)
+    return service, container.slots.reserve(caller_id(principal, request))
+
+
+async def answer_whole(
+    request: Request, service: AnswerService, req: AskRequest, ticket: Ticket
+) -> AnswerOut:
+    """JSON mode: the whole answer, stopped if the client goes away; the place in line is freed."""
+    try:
+        return await run_until_disconnect(
+            request, lambda cancel: service.answer(req, ticket=ticket, cancel=cancel)
+        )
+    finally:
+        ticket.close()
+
+
 @router.post(
     "/ask",
     response_model=AskOut,
@@ -47,24 +74,15 @@ def _service(container: Container) -> AnswerService:
 async def ask(
     body: AskIn, request: Request, container: ContainerDep, principal: ReaderDep, shutdown: ShutdownDep
 ) -> Any:
-    check_collection(principal, body.collection)
-    service = _service(container)
     req = AskRequest(
         question=body.question,
         collection=body.collection,
         history=[{"role": m.role, "content": m.content} for m in body.history],
         k=body.k,
     )
-    await anyio.to_thread.run_sync(service.check, req)
-    # QueueFull / CallerQueueFull: 429 with Retry-After, by the error handler.
-    ticket = container.slots.reserve(caller_id(principal, request))
+    service, ticket = await admit(request, container, principal, req)
     if not body.stream:
-        try:
-            result = await run_until_disconnect(
-                request, lambda cancel: service.answer(req, ticket=ticket, cancel=cancel)
-            )
-        finally:
-            ticket.close()
+        result = await answer_whole(request, service, req, ticket)
         return JSONResponse(result.model_dump(mode="json"))
     cancel = threading.Event()
     return StreamingResponse(

@@ -14,16 +14,15 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Annotated, Any, Literal
 
-import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, model_validator
 
 from app.api.deps import ContainerDep, ShutdownDep
-from app.api.routes.ask import _service
+from app.api.routes.ask import admit, answer_whole
 from app.api.schemas import MAX_HISTORY_MESSAGES, MAX_MESSAGE_CHARS, ErrorOut
-from app.api.security import ReaderDep, caller_id, check_collection
-from app.api.sse import run_until_disconnect, stream_events
+from app.api.security import ReaderDep
+from app.api.sse import stream_events
 from app.core.errors import InvalidInput
 from app.core.generation import Message
 from app.services.answer_events import (
@@ -116,21 +115,13 @@ async def chat_completions(
     principal: ReaderDep,
     shutdown: ShutdownDep,
 ) -> Any:
-    check_collection(principal, body.collection)
-    service = _service(container)
     req = to_request(body)
-    await anyio.to_thread.run_sync(service.check, req)
-    ticket = container.slots.reserve(caller_id(principal, request))  # 429s: QueueFull, CallerQueueFull
+    service, ticket = await admit(request, container, principal, req)
     model = container.generator.model_id if container.generator is not None else body.model
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     created = int(time.time())
     if not body.stream:
-        try:
-            result = await run_until_disconnect(
-                request, lambda cancel: service.answer(req, ticket=ticket, cancel=cancel)
-            )
-        finally:
-            ticket.close()
+        result = await answer_whole(request, service, req, ticket)
         return JSONResponse(_completion(cid, created, model, result))
     cancel = threading.Event()
     events = stream_events(
