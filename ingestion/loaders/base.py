@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 class Page:
     number: int  # 1-based physical page number (what a PDF viewer's #page=N opens)
     text: str  # normalised text; chunk offsets index into exactly this string
-    label: str | None = None  # printed page label if the PDF has /PageLabels (e.g. "iii")
+    # printed page label if the PDF has /PageLabels (e.g. "iii"); for Office files what the page is:
+    # "Slide 3", "Sheet 売上 (rows 201–400)", "Section 2", "Footnotes" (at most 50 characters)
+    label: str | None = None
 
 
 @dataclass
@@ -44,3 +46,8 @@ class RawDocument:
     page_count: int
     pages: list[RawPage]
     title: str | None = None
+    # The text is what its author typed (Office XML, CSV), one paragraph, table row or record a line,
+    # not text recovered from a page layout. It is normalised line by line - no running headers to
+    # strip (twenty identical spreadsheet rows are data), no lines broken by a layout to join - and
+    # the garbage-text statistics, made for PDF fonts, don't reject it.
+    authored: bool = False

@@ -1,18 +1,27 @@
 """Decide what a file is from its bytes, never from its name alone.
 
 Uploads lie: a JPEG renamed to .pdf, an HTML error page saved as "report.pdf", a Shift_JIS text
-file. We read magic numbers first, then try text decodings, and use the filename extension only to
-break ties between text kinds (HTML vs Markdown vs plain text).
+file. We read magic numbers first (a ZIP is an Office file when it holds word/, xl/ or ppt/; an OLE
+compound file is an encrypted Office file or an old binary one), then try text decodings, and use the
+filename extension only to break ties between text kinds (HTML vs Markdown vs plain text; a .csv or
+.tsv name plus rows that split consistently on one delimiter make CSV).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
+import mmap
 import re
 import zipfile
+from collections import Counter
+from itertools import islice
 from pathlib import Path
 
-from app.core.errors import UnreadableDocument, UnsupportedFileType
+from app.core.errors import ShioriError, UnreadableDocument, UnsupportedFileType
+from ingestion.loaders import failures
+from ingestion.loaders.ooxml import check_entry_count
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +29,20 @@ PDF = "application/pdf"
 HTML = "text/html"
 MARKDOWN = "text/markdown"
 PLAIN = "text/plain"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+CSV = "text/csv"
+# How messages name each Office type. Macro-enabled twins (.docm/.xlsm/.pptm) get the same MIME type:
+# their text is read the same way and their macros never run.
+OFFICE = {DOCX: "Word document", XLSX: "Excel workbook", PPTX: "PowerPoint presentation"}
 
 _HEAD_BYTES = 8192
 _TEXT_SAMPLE_BYTES = 256 * 1024
-_SUPPORTED = "Shiori can read PDF, HTML, Markdown and plain-text files."
+_SUPPORTED = (
+    "Shiori can read PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV, HTML, Markdown and "
+    "plain-text files."
+)
 
 # (offset, magic, what a person would call it). Order matters only where prefixes overlap.
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -35,7 +54,6 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"MM\x00*", "a TIFF image"),
     (0, b"8BPS", "a Photoshop image"),
     (0, b"\x00\x00\x01\x00", "an icon image"),
-    (0, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Microsoft Office file (.doc/.xls/.ppt)"),
     (0, b"{\\rtf", "an RTF document"),
     (0, b"%!PS", "a PostScript file"),
     (0, b"\x1f\x8b", "a gzip archive"),
@@ -53,12 +71,26 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (4, b"ftyp", "a video or HEIC image (MP4 family)"),
 )
 _RIFF_KINDS = {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}
-_ZIP_MEMBERS = (
-    ("word/", "a Word document (.docx)"),
-    ("xl/", "an Excel spreadsheet (.xlsx)"),
-    ("ppt/", "a PowerPoint presentation (.pptx)"),
-    ("META-INF/container.xml", "an EPUB e-book"),
-)
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OFFICE_FOLDERS = ((b"word/", DOCX), (b"xl/", XLSX), (b"ppt/", PPTX))
+_OFFICE_EXTS = {
+    **dict.fromkeys((".docx", ".docm", ".dotx", ".dotm"), DOCX),
+    **dict.fromkeys((".xlsx", ".xlsm", ".xltx", ".xltm"), XLSX),
+    **dict.fromkeys((".pptx", ".pptm", ".potx", ".potm", ".ppsx", ".ppsm"), PPTX),
+}
+# OLE directory entries that tell what a compound file holds -> (what it is, what to save it as).
+_OLE_STREAMS = {
+    "WordDocument": ("a Word document, .doc", ".docx"),
+    "Workbook": ("an Excel workbook, .xls", ".xlsx"),
+    "Book": ("an Excel 5 workbook, .xls", ".xlsx"),
+    "PowerPoint Document": ("a PowerPoint presentation, .ppt", ".pptx"),
+}
+_OLE_ENCRYPTED = ("EncryptionInfo", "EncryptedPackage")
+_CSV_EXTS = {".csv", ".tsv"}
+_CSV_DELIMITERS = (",", "\t", ";", "|")
+_CSV_SAMPLE_RECORDS = 50
+_CSV_MIN_SHARE = 0.8  # of sampled records with the usual field count
 _HTML_EXTS = {".html", ".htm", ".xhtml"}
 _MD_EXTS = {".md", ".markdown", ".mdown", ".mkd"}
 
@@ -87,14 +119,20 @@ def sniff_mime(path: Path, filename: str | None = None) -> str:
         raise UnreadableDocument("The file is empty (0 bytes).")
     with path.open("rb") as fh:
         head = fh.read(_TEXT_SAMPLE_BYTES)
+    if head[:4] in _ZIP_MAGIC:
+        return _zip_mime(path, head, ext)
+    if head[:8] == _OLE_MAGIC:
+        raise _ole_error(path)
     if b"%PDF-" in head[:1024]:
         return PDF
-    what = _binary_kind(head, path)
+    what = _binary_kind(head)
     if what is not None:
         raise _mislabelled(what, ext)
     text = _decode_sample(head, truncated=size > len(head))
     if text is None:
         raise _mislabelled("binary data, not text", ext)
+    if ext in _CSV_EXTS and csv_delimiter(text) is not None:
+        return CSV
     kind = classify_text(text, ext)
     if ext == ".pdf":
         # An HTML error page saved as "report.pdf" must not be indexed as if it were the report.
@@ -112,7 +150,7 @@ def _mislabelled(what: str, ext: str) -> UnsupportedFileType:
     return UnsupportedFileType(f"This file looks like {what}, which Shiori cannot read. {_SUPPORTED}")
 
 
-def _binary_kind(head: bytes, path: Path) -> str | None:
+def _binary_kind(head: bytes) -> str | None:
     """Name the binary format in `head`, or None when it is not a format we recognise as binary."""
     for offset, magic, what in _MAGIC:
         if head[offset : offset + len(magic)] == magic:
@@ -121,23 +159,86 @@ def _binary_kind(head: bytes, path: Path) -> str | None:
         return _RIFF_KINDS[head[8:12]]
     if head[:2] == b"BM" and len(head) > 18 and head[14] in (12, 40, 52, 56, 108, 124):
         return "a BMP image"
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return _zip_kind(path)
     return None
 
 
-def _zip_kind(path: Path) -> str:
+def _zip_mime(path: Path, head: bytes, ext: str) -> str:
+    """The Office type of a ZIP file, or a readable refusal."""
+    hint = next((mime for folder, mime in _OFFICE_FOLDERS if folder in head), _OFFICE_EXTS.get(ext))
+    check_entry_count(path, OFFICE.get(hint or "", "ZIP archive"))
     try:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
-    except (zipfile.BadZipFile, OSError):
-        return "a damaged ZIP archive"
-    for prefix, what in _ZIP_MEMBERS:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        if hint is not None:
+            raise failures.corrupt(
+                OFFICE[hint], "its ZIP container cannot be read; the file may be truncated"
+            ) from exc
+        raise _mislabelled("a damaged ZIP archive", ext) from exc
+    for folder, mime in _OFFICE_FOLDERS:
+        prefix = folder.decode()
         if any(n.startswith(prefix) for n in names):
-            return what
+            logger.debug("sniffed path=%s mime=%s", path.name, mime)
+            return mime
+    if "META-INF/container.xml" in names:
+        raise _mislabelled("an EPUB e-book", ext)
     if any(n.startswith("content.xml") for n in names):
-        return "an OpenDocument file (.odt/.ods)"
-    return "a ZIP archive"
+        raise _mislabelled("an OpenDocument file (.odt/.ods/.odp)", ext)
+    raise _mislabelled("a ZIP archive", ext)
+
+
+def _ole_error(path: Path) -> ShioriError:
+    """An OLE compound file is either an encrypted Office Open XML file (the package inside an
+    EncryptedPackage stream, its key parameters in EncryptionInfo) or an Office 97-2003 binary file."""
+    streams = ole_stream_names(path, (*_OLE_ENCRYPTED, *_OLE_STREAMS))
+    if streams.intersection(_OLE_ENCRYPTED):
+        return failures.password_protected()
+    for name, (what, save_as) in _OLE_STREAMS.items():
+        if name in streams:
+            return failures.old_office_format(what, save_as)
+    return failures.old_office_format(".doc, .xls or .ppt", ".docx, .xlsx or .pptx")
+
+
+def ole_stream_names(path: Path, wanted: tuple[str, ...]) -> set[str]:
+    """Which of `wanted` name a storage or stream in the compound file at `path`.
+
+    A directory entry is 128 bytes at a multiple of 128 from the file start (sectors are 512 or 4096
+    bytes, after a header of the same size): the UTF-16 name, its byte length with the terminator at
+    +64, the entry type (1 storage, 2 stream) at +66. Matching all three finds the entry without
+    walking the sector chains, and text that merely contains the name cannot pass for one."""
+    found: set[str] = set()
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        for name in wanted:
+            needle = name.encode("utf-16-le") + b"\x00\x00"
+            pos = data.find(needle)
+            while pos >= 0:
+                length = int.from_bytes(data[pos + 64 : pos + 66], "little")
+                entry_type = data[pos + 66 : pos + 67]
+                if pos % 128 == 0 and length == len(needle) and entry_type in (b"\x01", b"\x02"):
+                    found.add(name)
+                    break
+                pos = data.find(needle, pos + 1)
+    return found
+
+
+def csv_delimiter(text: str) -> str | None:
+    """The delimiter `text` splits on into consistent rows (the same field count, two or more, in
+    most of the first records), or None when it does not read as delimited data."""
+    best: tuple[float, int, str] | None = None
+    sample = text[:_TEXT_SAMPLE_BYTES]
+    for delimiter in _CSV_DELIMITERS:
+        try:
+            records = islice(csv.reader(io.StringIO(sample), delimiter=delimiter), _CSV_SAMPLE_RECORDS)
+            rows = [r for r in records if any(cell.strip() for cell in r)]
+        except csv.Error:
+            continue
+        if len(rows) < 2:
+            continue
+        width, n = Counter(len(r) for r in rows).most_common(1)[0]
+        share = n / len(rows)
+        if width >= 2 and share >= _CSV_MIN_SHARE and (best is None or (share, width) > best[:2]):
+            best = (share, width, delimiter)
+    return best[2] if best is not None else None
 
 
 def _decode_sample(head: bytes, *, truncated: bool) -> str | None:
