@@ -26,6 +26,8 @@ import unicodedata
 from collections import Counter
 from functools import cache
 
+from app.core.text import JAPANESE
+
 logger = logging.getLogger(__name__)
 
 _BOILERPLATE_MIN_PAGES = 3
@@ -39,7 +41,6 @@ _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _DIGITS = re.compile(r"\d+")
 _FENCE = re.compile(r"^(?:```|~~~)")
-_CJK = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _LIST_START = re.compile(
     r"^(?:[-*+•・●○◯■□◆◇▪▶►※☆★→＊]|\(?\d{1,3}[.)](?:\s|$)|\(\d{1,3}\)|\(?[a-zA-Z][.)]\s|"
     r"[\u2460-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]|第[0-9一二三四五六七八九十百]+[条章節項款編部]|"
@@ -125,12 +126,12 @@ def _protected_pattern() -> re.Pattern[str]:
 
 def _is_cjk_token(tok: str) -> bool:
     core = tok.strip("()「」『』、・")
-    return len(core) == 1 and bool(_CJK.match(core)) and len(tok) - len(core) <= 1
+    return len(core) == 1 and bool(JAPANESE.match(core)) and len(tok) - len(core) <= 1
 
 
 def _fix_letter_spacing(line: str) -> str:
     """'届 出 事 項' -> '届出事項': runs of >= 3 single CJK characters separated by spaces."""
-    if " " not in line or not _CJK.search(line):
+    if " " not in line or not JAPANESE.search(line):
         return line
     toks = line.split(" ")
     out: list[str] = []
@@ -159,7 +160,7 @@ def _join_vertical_cells(lines: list[str]) -> list[str]:
     i = 0
     while i < len(lines):
         j = i
-        while j < len(lines) and len(lines[j]) == 1 and _CJK.match(lines[j]):
+        while j < len(lines) and len(lines[j]) == 1 and JAPANESE.match(lines[j]):
             j += 1
         if j - i >= 3:
             out.append("".join(lines[i:j]))
@@ -249,7 +250,7 @@ def _usual_cjk_width(pages: list[list[str]]) -> int | None:
     Body lines of a typeset page all run to the same width; the width shared by the most lines is
     that width. A line reaching it was wrapped by the layout, not ended by the author.
     """
-    widths = [_display_width(line) for lines in pages for line in lines if _CJK.search(line)]
+    widths = [_display_width(line) for lines in pages for line in lines if JAPANESE.search(line)]
     widths = [w for w in widths if w >= 30]
     if len(widths) < 5:
         return None
@@ -298,9 +299,9 @@ def _glue(a: str, b: str, width: int | None) -> str | None:
         return None
     if last in _JA_SENTENCE_END or (last in _JA_CLOSERS and len(a) >= 2 and a[-2] in _JA_SENTENCE_END):
         return None
-    if not _CJK.search(a[-3:]):
+    if not JAPANESE.search(a[-3:]):
         return None  # not Japanese text: keep the author's line structure
-    ja_first = bool(_CJK.match(first)) or first in "「『（("
+    ja_first = bool(JAPANESE.match(first)) or first in "「『（("
     if last in "、," and ja_first:
         return ""
     if width is not None and _display_width(a) >= 0.9 * width:

@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from app.core.text import JAPANESE_CHARS, KATAKANA_PHONETIC_EXTENSIONS, LANGUAGE_EVIDENCE_WORDS
+
 logger = logging.getLogger(__name__)
 
 NO_TEXT_LAYER = "no text layer"
@@ -47,22 +49,12 @@ _MAX_MIXED_WORDS = 0.20
 _CODE_SYMBOLS = frozenset("{}\\;=<>[]()_#$")
 _CODE_SYMBOL_SHARE = 0.06
 _VOWELS = frozenset("aeiouyAEIOUY")
-_STOPWORDS = frozenset(
-    # English, German, French, Spanish, Italian, Portuguese, Dutch, Latin: the commonest short words.
-    "the of and to in is a for that on with as by it be are or an at this from was not have "
-    "der die das und ist ein eine zu den mit von im dem des sich auf nicht für wir es "
-    "le la les et de des un une est du en que qui dans pour pas sur au "
-    "el los las y del se por con una para al "
-    "il di che e non per una sono "
-    "o os da do em um uma "
-    "het een van en is op te "
-    "sed ut ad est et in non cum quod ex".split()
-)
 # A Latin-1 letter followed by a C1 control or Latin-1 symbol: UTF-8 bytes read as Latin-1/CP1252.
 _MOJIBAKE_PAIR = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152\u0153\u0160\u0161\u0178\u017d\u02c6\u02dc\u2122\u20ac]"
 )
 _WORD = re.compile(r"[^\W\d_]+")
+_CJK = re.compile(f"[{JAPANESE_CHARS}{KATAKANA_PHONETIC_EXTENSIONS}]")
 
 
 @dataclass(frozen=True)
@@ -127,7 +119,7 @@ def _assess_latin(text: str, latin: list[str], v: QualityVerdict) -> QualityVerd
     n_words = max(len(words), 1)
     vowels = sum(1 for c in latin if _base_letter(c) in _VOWELS) / len(latin)
     voweled = sum(1 for w in words if any(_base_letter(c) in _VOWELS for c in w)) / n_words
-    stop = sum(1 for w in _WORD.findall(text.lower()) if w in _STOPWORDS) / n_words
+    stop = sum(1 for w in _WORD.findall(text.lower()) if w in LANGUAGE_EVIDENCE_WORDS) / n_words
     v = replace(v, vowel_ratio=vowels, voweled_word_ratio=voweled, stopword_ratio=stop)
     if stop >= _STOPWORD_PROOF:
         return v  # function words at this rate settle it, whatever the vowels say
@@ -149,18 +141,11 @@ def _is_bad(c: str) -> bool:
 
 @lru_cache(maxsize=65536)
 def _script(c: str) -> str:
-    cp = ord(_fold_compat(c))
+    folded = _fold_compat(c)
+    cp = ord(folded)
     if cp < 0x250 or 0x1E00 <= cp <= 0x1EFF or 0xFF21 <= cp <= 0xFF5A:
         return "latin"
-    if (
-        0x3040 <= cp <= 0x30FF
-        or 0x31F0 <= cp <= 0x31FF
-        or 0x3400 <= cp <= 0x9FFF
-        or 0xF900 <= cp <= 0xFAFF
-        or 0xFF66 <= cp <= 0xFF9F
-        or 0x20000 <= cp <= 0x3FFFF
-        or cp == 0x3005  # 々
-    ):
+    if _CJK.match(folded):
         return "cjk"
     if 0x370 <= cp <= 0x3FF or 0x1F00 <= cp <= 0x1FFF:
         return "greek"

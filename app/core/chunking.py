@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Any, Protocol
+from typing import Protocol
+
+from app.core.text import JAPANESE, JAPANESE_CHARS, SharedTagger, mecab_available
 
 logger = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 _CLOSERS = "」』）)]】〕〉》\"'”’"
 # Full-width enders always end a sentence; ASCII ! ? only before a space, line end or Japanese.
-_END_MARK = re.compile(rf"(?:[。！？]+|[!?]+(?=[\s{_CJK.pattern[1:-1]}]|$)|\.+)[{re.escape(_CLOSERS)}]*")
+_END_MARK = re.compile(rf"(?:[。！？]+|[!?]+(?=[\s{JAPANESE_CHARS}]|$)|\.+)[{re.escape(_CLOSERS)}]*")
 _ABBREVIATIONS = frozenset(
     "e.g i.e cf vs al fig figs eq eqs no nos vol vols pp p mr mrs ms dr prof st jr sr inc ltd co corp "
     "u.s u.k e.u approx dept sec ch art para jan feb mar apr jun jul aug sep sept oct nov dec ca resp "
@@ -128,7 +127,7 @@ def _is_period_end(line: str, dot: int, after: int) -> bool:
     prev = line[dot - 1] if dot > 0 else ""
     if nxt and not nxt.isspace():
         # Japanese written with full-width periods (NFKC turned "．" into "."): 可能.非完備
-        return bool(_CJK.match(prev) and _CJK.match(nxt))
+        return bool(JAPANESE.match(prev) and JAPANESE.match(nxt))
     rest = line[after:].lstrip()
     if rest[:1].islower():
         return False  # "e.g. the", "approx. five": the sentence goes on
@@ -181,7 +180,7 @@ def _word_segments(
 ) -> list[tuple[int, int, int]]:
     """Consecutive (start, end, cost) spans covering text[start:end]; cuts only between words."""
     sentence = text[start:end]
-    cuts = _japanese_cuts(sentence, max_tokens, counter) if _CJK.search(sentence) else None
+    cuts = _japanese_cuts(sentence, max_tokens, counter) if JAPANESE.search(sentence) else None
     if cuts is None:
         cuts = [m.start() for m in re.finditer(r"\S+", sentence)]
     bounds = sorted({0, *cuts, len(sentence)})
@@ -235,27 +234,14 @@ def _phrase_starts(prev_pos1: str, prev_pos2: str, pos1: str, pos2: str) -> bool
     return True
 
 
-_TAGGER_LOCK = threading.Lock()
-
-
-@cache
-def _tagger() -> Any | None:
-    """The fugashi (MeCab + UniDic-lite) tagger, created on first use and shared. MeCab taggers are
-    not safe to use from two threads at once, so calls go through _TAGGER_LOCK."""
-    try:
-        import fugashi
-    except ImportError:  # pragma: no cover - fugashi is a declared dependency
-        logger.warning("fugashi is not installed; Japanese long sentences are cut at spaces only")
-        return None
-    return fugashi.Tagger()
+_TAGGER = SharedTagger()
 
 
 def _morphemes(sentence: str) -> list[tuple[int, int, str, str, bool]] | None:
     """(start, end, pos1, pos2, preceded_by_space) per morpheme, offsets into `sentence`."""
-    with _TAGGER_LOCK:
-        tagger = _tagger()
-        if tagger is None:
-            return None
+    if not mecab_available():  # pragma: no cover - fugashi is a declared dependency
+        return None  # Japanese long sentences are cut at spaces only
+    with _TAGGER.borrow() as tagger:
         nodes = [(n.surface, n.white_space, n.feature.pos1, n.feature.pos2) for n in tagger(sentence)]
     out = []
     pos = 0

@@ -11,12 +11,13 @@ import re
 from collections.abc import Sequence
 
 from app.core.generation import Message
+from app.core.text import KANJI_KATAKANA_BLOCKS
 
 _JA_ANAPHORA = re.compile(r"(それ|これ|あれ|その|この|あの|そこ|ここ|彼|彼女|同じ|前者|後者|上記|そう)")
 _EN_ANAPHORA = re.compile(
     r"\b(it|its|they|them|their|this|that|these|those|he|she|his|her|there|same)\b", re.I
 )
-_CONTENT = re.compile(r"[\u3400-\u9fff\u30a0-\u30ffA-Za-z0-9]")
+_CONTENT = re.compile(f"[{KANJI_KATAKANA_BLOCKS}A-Za-z0-9]")
 
 
 def needs_context(question: str) -> bool:

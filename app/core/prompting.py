@@ -10,13 +10,13 @@ offsets so citations still resolve to the page text.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from app.core.chunking import sentence_spans
 from app.core.generation import Message
+from app.core.text import KANJI_KATAKANA_BLOCKS, is_japanese, nfkc_lower
 
 Lang = Literal["ja", "en"]
 
@@ -45,12 +45,10 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
     "en": ("Sources", "Question", "p."),
 }
 
-_JA_CHARS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
-
 
 def detect_language(text: str) -> Lang:
     """Japanese if the text has any kana or kanji, else English."""
-    return "ja" if _JA_CHARS.search(text) else "en"
+    return "ja" if is_japanese(text) else "en"
 
 
 class PassageLike(Protocol):
@@ -85,13 +83,14 @@ class PackResult:
 
 
 SEP = " … "
+_OVERLAP_RUN = re.compile(f"[{KANJI_KATAKANA_BLOCKS}]+")
 
 
 def _units(text: str) -> set[str]:
     """Content units for overlap: character bigrams of CJK runs, lowercase words otherwise."""
-    norm = unicodedata.normalize("NFKC", text).lower()
+    norm = nfkc_lower(text)
     units: set[str] = set()
-    for run in re.findall(r"[\u3400-\u9fff\u30a0-\u30ff]+", norm):
+    for run in _OVERLAP_RUN.findall(norm):
         units.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
     units.update(w for w in re.findall(r"[a-z0-9]+", norm) if len(w) > 2 or w.isdigit())
     return units

@@ -14,9 +14,16 @@ the score.
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from app.core.chunking import sentence_spans
+from app.core.text import (
+    CLAIM_STOP_BIGRAMS,
+    CLAIM_STOPWORDS,
+    CONTENT_CHARS,
+    KATAKANA_LETTERS,
+    light_stem,
+    nfkc_lower,
+)
 
 Units = dict[str, float]  # content unit -> weight
 
@@ -27,29 +34,18 @@ NUMBER_PENALTY = 0.5
 # Fewer content units than this is "no claim": はい。 / In short: / Paris.
 MIN_CONTENT = 2.0
 
-_CJK_CLASS = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff々〆ヶ\u30a1-\u30fa\u30fc"
 _TOKEN = re.compile(
-    rf"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[a-z\u00e0-\u024f]+(?:'[a-z]+)?)|(?P<cjk>[{_CJK_CLASS}]+)"
+    rf"(?P<num>\d+(?:[.,]\d+)*)|(?P<word>[a-z\u00e0-\u024f]+(?:'[a-z]+)?)|(?P<cjk>[{CONTENT_CHARS}]+)"
 )
 # The machine-translated corpus writes "トランスフォーマー アーキテクチャ": spaces inside CJK don't split.
-_CJK_SPACE = re.compile(rf"(?<=[{_CJK_CLASS}])\s+(?=[{_CJK_CLASS}])")
+_CJK_SPACE = re.compile(rf"(?<=[{CONTENT_CHARS}])\s+(?=[{CONTENT_CHARS}])")
 # Katakana words are long (ネットワーク is five bigrams for one word): their bigrams weigh half.
-_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]+")
+_KATAKANA = re.compile(f"[{KATAKANA_LETTERS}]+")
 # "1. ", "2) ", "- ", "・" opening a list item number the list, not the claim.
 _LIST_MARK = re.compile(r"^\s*(?:[-*•・]|\(?\d{1,2}[.)](?!\d))\s*", re.MULTILINE)
 # prompting.SEP joins the selected pieces of one passage; evidence never straddles a join.
 _PIECE_SEP = re.compile(r"\s…\s")
 
-_STOP_WORDS = frozenset(
-    """a an the and or but nor of in on at to for from by with without into onto over under about as
-    than then so such that this these those there here it its it's they them their he she his her we
-    our you your i me my is are was were be been being am do does did done have has had having can
-    could may might must shall should will would not no yes also very just only more most much many
-    some any all each both either neither other which who whom whose what when where why how if
-    while because although though however therefore thus hence furthermore moreover additionally
-    overall short summary conclusion note according source document passage context provided
-    mention mentioned state stated states say says said based following above below""".split()
-)
 _NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
@@ -57,8 +53,6 @@ _NUMBER_WORDS = {
         "sixteen seventeen eighteen nineteen twenty".split()
     )
 }
-# Meta words about the sources themselves (資料によると…) carry no claim.
-_JA_STOP_UNITS = frozenset(["資料", "文書", "出典", "記載", "参照", "言及"])
 
 
 def content_units(text: str) -> Units:
@@ -108,7 +102,7 @@ def _containment(claim: Units, keys: frozenset[str]) -> float:
 
 
 def _tokens(text: str, *, passage: bool) -> list[tuple[str, float]]:
-    norm = _CJK_SPACE.sub("", _LIST_MARK.sub("", unicodedata.normalize("NFKC", text).lower()))
+    norm = _CJK_SPACE.sub("", _LIST_MARK.sub("", nfkc_lower(text)))
     out: list[tuple[str, float]] = []
     for m in _TOKEN.finditer(norm):
         tok = m.group()
@@ -117,15 +111,15 @@ def _tokens(text: str, *, passage: bool) -> list[tuple[str, float]]:
         elif tok in _NUMBER_WORDS:
             out.append(("#" + _NUMBER_WORDS[tok], NUMBER_WEIGHT))
         elif m.lastgroup == "word":
-            stem = _stem(tok)
-            if tok not in _STOP_WORDS and stem not in _STOP_WORDS:
+            stem = light_stem(tok)
+            if tok not in CLAIM_STOPWORDS and stem not in CLAIM_STOPWORDS:
                 out.append((stem, 1.0))
         elif len(tok) == 1:
             out.append((tok, 0.5))
         else:
             for i in range(len(tok) - 1):
                 bigram = tok[i : i + 2]
-                if bigram not in _JA_STOP_UNITS:
+                if bigram not in CLAIM_STOP_BIGRAMS:
                     out.append((bigram, 0.5 if _KATAKANA.fullmatch(bigram) else 1.0))
             if passage:  # so a claim's lone kanji (使う → 使) is found inside the passage's compounds
                 out.extend((ch, 0.5) for ch in tok)
@@ -136,21 +130,6 @@ def _number(tok: str) -> str:
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):
         tok = tok.replace(",", "")  # 1,000 == 1000
     return str(int(tok)) if tok.isdigit() else tok  # 06 == 6
-
-
-def _stem(word: str) -> str:
-    """Just enough to match model/models, train/trained/training across claim and passage."""
-    if word.endswith("'s"):
-        word = word[:-2]
-    if len(word) > 4 and word.endswith(("ies", "ied")):
-        return word[:-3] + "y"
-    if len(word) > 5 and word.endswith("ing"):
-        return word[:-3]
-    if len(word) > 4 and word.endswith("ed"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def _split_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
+from app.core.text import is_japanese, nfkc_lower
+
 logger = logging.getLogger(__name__)
 
-_JA = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCT = set(string.punctuation)
 
@@ -71,14 +72,10 @@ def retrieval_metrics(runs: Sequence[tuple[Sequence[int], set[int]]]) -> dict[st
 
 
 # ---- answers -------------------------------------------------------------------------------------
-def is_japanese(text: str) -> bool:
-    return bool(_JA.search(text))
-
-
 def normalize_answer(text: str) -> str:
     """SQuAD's normalisation (lower case, no punctuation or articles, single spaces); for Japanese
     also NFKC and no spaces or punctuation, as JSQuAD's scorer does."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = nfkc_lower(text)
     if is_japanese(text):
         return "".join(c for c in text if not c.isspace() and not unicodedata.category(c).startswith("P"))
     text = "".join(c for c in text if c not in _PUNCT)
