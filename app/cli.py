@@ -17,7 +17,10 @@ from app.core.settings import Settings
 
 logger = logging.getLogger("shiori")
 
-SUPPORTED_SUFFIXES = {".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"}
+SUPPORTED_SUFFIXES = {
+    *(".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"),
+    *(".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm", ".csv", ".tsv"),
+}
 
 
 def _setup_logging(settings: Settings, verbose: bool = False, quiet: bool = False) -> None:
@@ -142,7 +145,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     files = _expand(args.paths)
     if not files:
-        print("No supported files found (pdf, txt, md, html).", file=sys.stderr)
+        print("No supported files found (pdf, docx, pptx, xlsx, csv, txt, md, html).", file=sys.stderr)
         return 1
     container = build_container(settings, with_index=False)
     doc_ids: dict[int, str] = {}

@@ -78,7 +78,9 @@ class UploadOut(BaseModel):
 class PageOut(BaseModel):
     document_id: int
     page: int = Field(description="1-based physical page")
-    page_label: str | None = Field(description="Printed page label, when the PDF defines one")
+    page_label: str | None = Field(
+        description='A PDF\'s printed page label, or an Office page\'s name ("Slide 3", "Sheet 売上")'
+    )
     text: str = Field(description="The page's normalised text; passage and citation offsets point into it")
 
 
@@ -107,7 +109,9 @@ class PassageOut(BaseModel):
     filename: str
     page: int = Field(description="1-based physical page where the passage starts")
     page_end: int
-    page_label: str | None = Field(description="Printed page label, when the PDF defines one")
+    page_label: str | None = Field(
+        description='A PDF\'s printed page label, or an Office page\'s name ("Slide 3", "Sheet 売上")'
+    )
     char_start: int = Field(description="Offset of the passage in the page's normalised text")
     char_end: int
     text: str

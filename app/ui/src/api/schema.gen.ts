@@ -680,7 +680,7 @@ export interface components {
             page: number;
             /**
              * Page Label
-             * @description Printed page label, when the PDF defines one
+             * @description A PDF's printed page label, or an Office page's name ("Slide 3", "Sheet 売上")
              */
             page_label: string | null;
             /**
@@ -708,7 +708,7 @@ export interface components {
             page_end: number;
             /**
              * Page Label
-             * @description Printed page label, when the PDF defines one
+             * @description A PDF's printed page label, or an Office page's name ("Slide 3", "Sheet 売上")
              */
             page_label: string | null;
             /**

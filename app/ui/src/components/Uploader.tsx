@@ -13,7 +13,13 @@ import type { UploadEntry, Uploads } from "../state/uploads";
 import { Icon } from "./Icon";
 import { ProgressBar } from "./ProgressBar";
 
-const ACCEPT = ".pdf,.txt,.text,.md,.markdown,.html,.htm,application/pdf,text/plain,text/markdown,text/html";
+const ACCEPT = [
+  ".pdf,.txt,.text,.md,.markdown,.html,.htm,.docx,.docm,.pptx,.pptm,.xlsx,.xlsm,.csv,.tsv",
+  "application/pdf,text/plain,text/markdown,text/html,text/csv",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+  "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+].join(",");
 
 function entryProgress(t: Translate, entry: UploadEntry, doc: DocumentInfo | undefined): ProgressView {
   switch (entry.phase) {

@@ -23,7 +23,12 @@ export function formatDate(iso: string, lang: Lang): string {
 }
 
 export function pageText(t: Translate, page: number, label: string | null | undefined): string {
-  return label && label !== String(page) ? t("page_with_label", { page, label }) : t("page", { page });
+  if (!label || label === String(page)) return t("page", { page });
+  // A PDF's printed page label ("iii") goes beside the page number; an Office document's page names
+  // itself ("Slide 3", "Sheet 売上 (rows 1–200)", "Footnotes").
+  return label.includes(" ") || !/\d|^[ivxlcdm]+$/i.test(label)
+    ? label
+    : t("page_with_label", { page, label });
 }
 
 export function count(
