@@ -69,7 +69,8 @@ def test_factory_and_fake() -> None:
 
 def test_taggers_are_reused_across_short_lived_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """The server makes a thread per streamed answer; a tagger per thread was never given back (the
-    process grew by ~10 MB per answer). Taggers come from a pool: as many as ran at once, no more."""
+    process grew by ~10 MB per answer). An analyzer has one tagger (app.core.text.SharedTagger),
+    made on first use and shared by every thread, whatever comes and goes."""
     import fugashi
 
     made: list[object] = []
