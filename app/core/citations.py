@@ -88,6 +88,18 @@ def strip_markers(text: str) -> str:
     return _MARKER.sub(" ", text)
 
 
+_OPEN_MARKER = re.compile(r"[\[［【][^\]］】]{0,16}$")
+
+
+def says_something(text: str, *, streaming: bool = False) -> bool:
+    """Whether ``text`` says anything: a letter or digit beyond its citation markers ("[1]" alone,
+    or an empty answer, does not). ``streaming``: the text is still growing, so a trailing "[1" may
+    yet close into a marker and doesn't count."""
+    if streaming:
+        text = _OPEN_MARKER.sub("", text)
+    return any(ch.isalnum() for ch in strip_markers(text))
+
+
 def support_score(claim: str, passage: str) -> tuple[float, tuple[int, int]]:
     """How much of ``claim`` (markers ignored) ``passage`` contains, and the evidence span in it."""
     return Passage(passage).support(content_units(strip_markers(claim)))

@@ -40,6 +40,18 @@ SYSTEM_PROMPT: dict[Lang, str] = {
     ),
 }
 
+# Added to the question when the first answer said nothing but citation markers (or nothing at all).
+RETRY_NOTE: dict[Lang, str] = {
+    "ja": (
+        "（前の回答は出典番号だけでした。資料の内容を使って、文章で答えてください。"
+        f"答えが資料にない場合は「{ABSTAIN_TEXT['ja']}」と答えてください。）"
+    ),
+    "en": (
+        "(The previous answer was only a source number. Answer in words, using what the sources say. "
+        f'If they do not contain the answer, reply "{ABSTAIN_TEXT["en"]}")'
+    ),
+}
+
 _LABELS: dict[Lang, tuple[str, str, str]] = {
     "ja": ("資料", "質問", "p."),
     "en": ("Sources", "Question", "p."),
@@ -174,6 +186,14 @@ def pack_sources(
         else:
             dropped.append(p.chunk_id)
     return PackResult(out, dropped, used)
+
+
+def with_retry_note(messages: Sequence[Message], lang: Lang) -> list[Message]:
+    """The same prompt, its last (user) message followed by `RETRY_NOTE`."""
+    out = list(messages)
+    last = out[-1]
+    out[-1] = {"role": last["role"], "content": f"{last['content']}\n\n{RETRY_NOTE[lang]}"}
+    return out
 
 
 def build_messages(

@@ -89,7 +89,11 @@ class CitationsEvent(Event):
 class DoneEvent(Event):
     name: ClassVar[str] = "done"
     abstained: bool
-    abstain_reason: Literal["weak_evidence", "model_declined"] | None = None
+    abstain_reason: Literal["weak_evidence", "model_declined", "empty_answer"] | None = Field(
+        None,
+        description="weak_evidence: search found nothing close enough; model_declined: the model said "
+        "the sources don't say; empty_answer: the model twice said nothing but citation markers",
+    )
     best_score: float | None = Field(None, description="Best evidence score, when the answer abstained")
     cancelled: bool = False
     retrieval_ms: float

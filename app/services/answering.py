@@ -16,12 +16,21 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal
+from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
 from app.core.followup import standalone_query
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
 from app.core.metrics import Metrics
-from app.core.prompting import ABSTAIN_TEXT, SEP, PackedSource, build_messages, detect_language, pack_sources
+from app.core.prompting import (
+    ABSTAIN_TEXT,
+    SEP,
+    Lang,
+    PackedSource,
+    build_messages,
+    detect_language,
+    pack_sources,
+    with_retry_note,
+)
 from app.core.settings import Settings
 from app.core.slots import Ticket
 from app.db.session import session_scope
@@ -161,7 +170,7 @@ class AnswerService:
         self,
         messages: list[Message],
         sources: Sequence[PackedSource],
-        lang: str,
+        lang: Lang,
         retrieval_ms: float,
         dropped: list[int],
         ticket: Ticket | None,
@@ -174,19 +183,38 @@ class AnswerService:
         deadline = time.monotonic() + cfg.answer.timeout_s
         if ticket is not None:
             ticket.acquire(timeout=cfg.answer.timeout_s)
-        text, deltas, ttft_ms, timed_out = "", 0, None, False
+        text, ttft_ms, timed_out, shown = "", None, False, False
         t_start = time.perf_counter()
-        tokens_iter = self.generator.stream(messages, options, cancel)
+        # Never an answer that says nothing: tokens are held back until the answer has some content
+        # (a bare "[1]" is not shown), and an answer that ends without any is asked for once more,
+        # with a note saying what was wrong; a second one becomes an honest abstention.
+        attempts = (messages, with_retry_note(messages, lang))
         try:
-            for delta in tokens_iter:
-                if ttft_ms is None:
-                    ttft_ms = (time.perf_counter() - t_start) * 1000
-                text += delta
-                deltas += 1
-                yield TokenEvent(text=delta)
-                if time.monotonic() > deadline:
-                    timed_out = True
+            for attempt, prompt in enumerate(attempts):
+                text = ""
+                tokens_iter = self.generator.stream(prompt, options, cancel)
+                try:
+                    for delta in tokens_iter:
+                        text += delta
+                        if not shown:
+                            if not says_something(text, streaming=True):
+                                continue
+                            shown, delta = True, text  # what was held back goes out with it
+                            ttft_ms = (time.perf_counter() - t_start) * 1000
+                        yield TokenEvent(text=delta)
+                        if time.monotonic() > deadline:
+                            timed_out = True
+                            break
+                finally:
+                    close = getattr(tokens_iter, "close", None)
+                    if close is not None:
+                        close()  # stops the model at once (llama.cpp stops decoding when its stream closes)
+                if not shown and says_something(text):  # it ended on an unclosed "[1": that is content
+                    shown, ttft_ms = True, (time.perf_counter() - t_start) * 1000
+                    yield TokenEvent(text=text)
+                if shown or timed_out or cancel.is_set() or attempt == len(attempts) - 1:
                     break
+                logger.info("answer without content (%r): asking once more", text[:40])
         except (GeneratorCrashed, GeneratorUnavailable) as exc:
             # The model's process died (or the external server went away) mid-answer: this answer
             # ends here, with what it said so far discarded by the client; the next one gets a
@@ -195,16 +223,17 @@ class AnswerService:
             yield ErrorEvent(detail=exc.detail, code=exc.code)
             return
         finally:
-            close = getattr(tokens_iter, "close", None)
-            if close is not None:
-                close()  # stops the model at once (llama.cpp stops decoding when its stream closes)
             if ticket is not None:
                 ticket.close()  # free the slot before the (cheap) citation work
         gen_s = time.perf_counter() - t_start
         if timed_out:
             yield ErrorEvent(detail="The answer took too long and was stopped.", code="timeout")
+        empty = not shown and not cancel.is_set()
+        if empty:
+            text = ABSTAIN_TEXT[lang]
+            yield TokenEvent(text=text)
         report = check_citations(text, [SourceRef(s.number, s.text) for s in sources])
-        refused = is_refusal(text)
+        refused = empty or is_refusal(text)
         yield citations_out(report, sources)
         tokens = self.generator.count_tokens(text) if text else 0
         decode_s = gen_s - (ttft_ms or 0) / 1000
@@ -215,7 +244,7 @@ class AnswerService:
             prompt_tokens = None
         yield DoneEvent(
             abstained=refused,
-            abstain_reason="model_declined" if refused else None,
+            abstain_reason="empty_answer" if empty else "model_declined" if refused else None,
             cancelled=cancel.is_set() and not timed_out,
             retrieval_ms=round(retrieval_ms, 1),
             ttft_ms=round(ttft_ms, 1) if ttft_ms is not None else None,

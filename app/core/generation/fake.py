@@ -10,11 +10,19 @@ from app.core.generation import GenerationOptions, Message
 
 
 class FakeGenerator:
-    def __init__(self, script: Sequence[str] | None = None, delay_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        script: Sequence[str] | None = None,
+        delay_s: float = 0.0,
+        *,
+        replies: Sequence[Sequence[str]] | None = None,
+    ) -> None:
         # Default script: an answer that cites the first source.
         self.script = (
             list(script) if script else ["The ", "answer ", "is ", "in ", "the ", "source ", "[1]", "."]
         )
+        # Or one script per call (the last one repeats): a first answer and a retry.
+        self.replies = [list(r) for r in replies] if replies else None
         self.delay_s = delay_s
         self.calls: list[list[Message]] = []
         self.tokens_emitted = 0
@@ -40,7 +48,8 @@ class FakeGenerator:
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:
         self.calls.append(list(messages))
-        for i, token in enumerate(self.script):
+        script = self.replies[min(len(self.calls), len(self.replies)) - 1] if self.replies else self.script
+        for i, token in enumerate(script):
             if i >= options.max_tokens or (cancel is not None and cancel.is_set()):
                 return
             if self.delay_s:

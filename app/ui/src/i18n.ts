@@ -96,6 +96,8 @@ const en = {
   abstained_title: "Not found in your documents",
   abstained_weak: "No passage was close enough to the question, so Shiori did not guess.",
   abstained_model: "The model found no answer in the passages it read.",
+  abstained_empty:
+    "The model answered twice without saying anything (only a source number), so Shiori shows no answer.",
   error_title: "The answer could not be completed",
   busy_title: "Shiori is busy",
   busy_wait: "Other questions are being answered. You can try again in {s} s.",
@@ -252,6 +254,8 @@ const ja: Record<MessageKey, string> = {
   abstained_title: "文書に記載が見つかりません",
   abstained_weak: "質問に十分近い箇所が見つからなかったため、推測では答えていません。",
   abstained_model: "読み込んだ箇所の中に答えが見つかりませんでした。",
+  abstained_empty:
+    "モデルが二度とも出典番号だけを返し、中身のある答えがなかったため、回答を表示していません。",
   error_title: "回答を完了できませんでした",
   busy_title: "混み合っています",
   busy_wait: "ほかの質問に回答中です。{s}秒後に再試行できます。",

@@ -569,8 +569,11 @@ export interface components {
         DoneEvent: {
             /** Abstained */
             abstained: boolean;
-            /** Abstain Reason */
-            abstain_reason: ("weak_evidence" | "model_declined") | null;
+            /**
+             * Abstain Reason
+             * @description weak_evidence: search found nothing close enough; model_declined: the model said the sources don't say; empty_answer: the model twice said nothing but citation markers
+             */
+            abstain_reason: ("weak_evidence" | "model_declined" | "empty_answer") | null;
             /**
              * Best Score
              * @description Best evidence score, when the answer abstained

@@ -10,6 +10,12 @@ import { isActive, type Turn } from "../state/chat";
 import { AnswerBody } from "./AnswerBody";
 import { Icon } from "./Icon";
 
+const ABSTAIN_REASON: Record<string, "abstained_weak" | "abstained_model" | "abstained_empty"> = {
+  weak_evidence: "abstained_weak",
+  model_declined: "abstained_model",
+  empty_answer: "abstained_empty",
+};
+
 export interface TurnViewProps {
   turn: Turn;
   selected: boolean;
@@ -117,7 +123,7 @@ export function TurnView({ turn, selected, canRetry, onRetry, onShowSources, onO
               <p class="callout__title">{t("abstained_title")}</p>
               <p lang={textLang(turn.text)}>{turn.text}</p>
               <p class="muted small">
-                {turn.done?.abstain_reason === "weak_evidence" ? t("abstained_weak") : t("abstained_model")}
+                {t(ABSTAIN_REASON[turn.done?.abstain_reason ?? "model_declined"] ?? "abstained_model")}
               </p>
             </div>
           </div>
