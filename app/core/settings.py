@@ -175,6 +175,27 @@ class LimitsSettings(BaseModel):
     rate_burst: int = Field(120, ge=1)
 
 
+class OcrSettings(BaseModel):
+    """OCR with Tesseract (its CLI, one subprocess a page) for scans, photos of pages and PDF pages
+    whose text layer is garbage. Defaults measured by bench/ocr.py on 2 cores."""
+
+    # None = auto: on where the `tesseract` program is found. Off (or not installed): scanned pages
+    # are skipped and a document with nothing else fails with a message naming the packages.
+    enabled: bool | None = None
+    dpi: int = Field(200, ge=72, le=600, description="resolution PDF pages are rendered at for OCR")
+    max_pages: int = Field(200, ge=0, description="pages OCR'd per document; the rest are skipped")
+    time_budget_s: float = Field(900.0, gt=0, description="OCR time per document; then pages are skipped")
+    page_timeout_s: float = Field(120.0, gt=0, description="one Tesseract run; longer is killed")
+    # Mean word confidence (0-100, weighted by characters) below which a page is skipped as unreadable
+    # rather than indexed as noise.
+    min_confidence: float = Field(55.0, ge=0, le=100)
+    languages: str = Field("jpn+eng", description="Tesseract languages for horizontal text")
+    vertical_languages: str = Field(
+        "jpn_vert+eng", description="for vertical Japanese; empty: never try vertical"
+    )
+    command: str = "tesseract"
+
+
 class AuthSettings(BaseModel):
     # auto: keys are required when the server listens on anything but loopback; required: always;
     # disabled: never (say so explicitly to serve a network without keys).
@@ -229,6 +250,7 @@ class Settings(BaseSettings):
     rerank: RerankSettings = RerankSettings()
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
+    ocr: OcrSettings = OcrSettings()
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     cors: CorsSettings = CorsSettings()

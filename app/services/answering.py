@@ -250,6 +250,7 @@ def source_out(s: PackedSource) -> SourceOut:
         shown=s.text,
         spans=[list(span) for span in s.spans],
         score=p.score,
+        ocr=p.ocr,
     )
 
 
@@ -293,6 +294,7 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> Ci
                 page_label=p.page_label,
                 char_start=span[0],
                 char_end=span[1],
+                ocr=p.ocr,
             )
         )
     sentences = [
