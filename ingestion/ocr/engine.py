@@ -6,8 +6,8 @@ columns empty columns. When that first reading is unsure (confidence under `_TRY
 other direction is read too and the reading with the higher confidence x characters kept. Measured on
 the bench/ocr.py pages: a page read in the wrong direction scores 8-50, a right one 70-96 (speckle,
 blur and skew included), so the pick is never close, and the profile saves the second run (2-4 s) on
-clean vertical pages. Tesseract's own orientation detection (--psm 0) cannot tell: it reported
-"0 degrees, Japanese" for both directions and costs 0.8 s a page.
+clean vertical pages. Tesseract's orientation detection (OSD; page segmentation mode 1 runs it to
+turn sideways scans upright) cannot tell: it reported "0 degrees, Japanese" for both directions.
 """
 
 from __future__ import annotations

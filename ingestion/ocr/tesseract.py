@@ -121,11 +121,13 @@ def run_tesseract(
     command: str = "tesseract",
     vertical: bool = False,
 ) -> OcrPage:
-    """OCR `image` with page segmentation mode 3 (automatic layout). Raises OcrError."""
+    """OCR `image` with page segmentation mode 1: automatic layout after orientation detection (a page
+    scanned sideways or upside down is turned upright; 0.1-0.3 s more than mode 3 on an A4 page at
+    200 dpi, measured). Raises OcrError."""
     buffer = io.BytesIO()
     # PNG at the lowest compression: 20 ms for an A4 page at 200 dpi against 120 ms at the default.
     image.save(buffer, format="PNG", compress_level=1)
-    args = [command, "stdin", "stdout", "-l", languages, "--psm", "3"]
+    args = [command, "stdin", "stdout", "-l", languages, "--psm", "1"]
     if dpi:
         args += ["--dpi", str(dpi)]
     args.append("tsv")
@@ -149,10 +151,14 @@ def run_tesseract(
 
 
 def parse_tsv(tsv: str, *, vertical: bool = False) -> list[OcrLine]:
-    """Words of Tesseract's TSV grouped into lines in reading order.
+    """Words of Tesseract's TSV grouped into lines, in Tesseract's reading order.
 
-    Horizontal: Tesseract's own order (blocks as its layout analysis found them, which handles
-    columns), lines top to bottom inside a block. Vertical: columns right to left inside a block.
+    With page segmentation mode 1 that order is right for both directions: blocks as its layout
+    analysis found them (columns of a horizontal page; vertical columns right to left) and, on a page
+    it turned upright, the upright order. Measured: mode 3 cut short pages of vertical columns into
+    blocks stacked top to bottom and lost their first columns (CER 27% on a 460-character page, 0.2%
+    with mode 1); re-sorting lines by their boxes fixed the order but not the loss, and sorts a
+    rotated page wrongly (boxes are in the image's coordinates).
     """
     groups: dict[tuple[int, int, int], list[OcrWord]] = {}
     for row in tsv.splitlines()[1:]:
@@ -169,9 +175,5 @@ def parse_tsv(tsv: str, *, vertical: bool = False) -> list[OcrLine]:
         except ValueError:
             continue
         groups.setdefault((block, par, line), []).append(OcrWord(text, max(conf, 0.0), box, block, par, line))
-    lines = [OcrLine(tuple(words), block=key[0], paragraph=key[1]) for key, words in groups.items()]
-    if vertical:
-        lines.sort(key=lambda ln: (ln.block, -(ln.box[0] + ln.box[2])))
-    else:
-        lines.sort(key=lambda ln: (ln.block, ln.box[1]))
-    return lines
+    # Dicts keep insertion order: the lines come in Tesseract's reading order.
+    return [OcrLine(tuple(words), block=key[0], paragraph=key[1]) for key, words in groups.items()]
