@@ -143,10 +143,16 @@ def _add_noise(page: Image.Image, amount: float, seed: int) -> Image.Image:
     return page
 
 
+# Typographic variants that are not reading errors: curly and straight quotes, and the yen sign IPA
+# fonts draw for U+005C (a backslash in the text is a yen sign on the page, as in every JIS font).
+_VARIANTS = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "¥": "\\", "￥": "\\"})
+
+
 def cer(expected: str, got: str) -> float:
-    """Character error rate: edit distance over the expected length, whitespace ignored."""
-    a = "".join(expected.split())
-    b = "".join(got.split())
+    """Character error rate: edit distance over the expected length, whitespace and typographic
+    variants ignored."""
+    a = "".join(expected.translate(_VARIANTS).split())
+    b = "".join(got.translate(_VARIANTS).split())
     if not a:
         return 0.0 if not b else 1.0
     prev = list(range(len(b) + 1))
