@@ -220,7 +220,7 @@ def summarize_reasons(reasons: Iterable[str], *, pdf: bool = True, ocr_off: str 
     if counts["scanned"] + counts["blank"] == total:
         if counts["scanned"]:
             return f"No page has a text layer (it looks like a scanned image), and {no_ocr}."
-        return "This PDF has no text to index: every page is blank or holds only numbers and symbols."
+        return "This file has no text to index: every page is blank or holds only numbers and symbols."
     if counts["garbage"] == total:
         return (
             "The text extracted from every page is garbage (the PDF's fonts have no Unicode mapping, "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import subprocess
 from typing import Protocol
 
 import numpy as np
@@ -107,14 +108,34 @@ def unavailable_reason(settings: OcrSettings) -> str | None:
         return "OCR is turned off in the settings (SHIORI_OCR__ENABLED=false)"
     if shutil.which(settings.command) is None:
         return f"OCR needs Tesseract, which is not installed: {INSTALL_HINT}"
+    missing = _missing_languages(settings.command, settings.languages)
+    if missing:
+        return f"Tesseract lacks the language data {', '.join(missing)}: {INSTALL_HINT}"
     return None
 
 
 def make_ocr_engine(settings: OcrSettings) -> OcrEngine | None:
-    """Tesseract when OCR is on and installed; None otherwise (see unavailable_reason)."""
+    """Tesseract when OCR is on and installed; None otherwise (see unavailable_reason). Without the
+    vertical languages' data, vertical Japanese is not tried (and a warning says which package)."""
     reason = unavailable_reason(settings)
     if reason is not None:
         if settings.enabled:
             logger.warning("ocr enabled but unavailable reason=%s", reason)
         return None
+    if settings.vertical_languages and _missing_languages(settings.command, settings.vertical_languages):
+        logger.warning(
+            "ocr vertical japanese off: language data %s missing (apt-get install tesseract-ocr-jpn-vert)",
+            settings.vertical_languages,
+        )
+        settings = settings.model_copy(update={"vertical_languages": ""})
     return TesseractEngine(settings)
+
+
+def _missing_languages(command: str, languages: str) -> list[str]:
+    """The languages of "jpn+eng" that `tesseract --list-langs` does not list (none if it can't say)."""
+    try:
+        listed = subprocess.run([command, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    installed = {line.strip() for line in (listed.stdout + listed.stderr).splitlines()[1:]}
+    return [lang for lang in languages.split("+") if lang and lang not in installed]

@@ -16,7 +16,14 @@ from app.core.errors import UnreadableDocument
 from app.core.settings import OcrSettings
 from ingestion.loaders import load_document
 from ingestion.normalize import normalize_pages
-from ingestion.ocr import DocumentOcr, OcrError, TesseractEngine, limits_from_settings, make_document_ocr
+from ingestion.ocr import (
+    DocumentOcr,
+    OcrError,
+    TesseractEngine,
+    limits_from_settings,
+    make_document_ocr,
+    unavailable_reason,
+)
 from ingestion.ocr.tesseract import run_tesseract
 from tests.conftest import CORPUS
 from tests.support.ci import require
@@ -102,3 +109,9 @@ def test_a_run_past_its_timeout_is_killed_and_the_page_skipped(tmp_path: Path) -
     ocr = DocumentOcr(TesseractEngine(OcrSettings()), limits_from_settings(OcrSettings(page_timeout_s=0.05)))
     with pytest.raises(UnreadableDocument, match="OCR took longer than"):
         load_document(png, ocr=ocr)
+
+
+def test_missing_language_data_is_named() -> None:
+    reason = unavailable_reason(OcrSettings(languages="jpn+tlh"))
+    assert reason is not None and "language data tlh" in reason and "tesseract-ocr-jpn" in reason
+    assert unavailable_reason(OcrSettings()) is None
