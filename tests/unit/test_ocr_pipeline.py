@@ -112,6 +112,16 @@ def test_only_pages_without_usable_text_go_to_ocr_and_are_marked(tmp_path: Path)
     assert progress == [(0, 2), (1, 2), (2, 2)]
 
 
+def test_a_text_layer_of_garbage_is_replaced_by_ocr(tmp_path: Path) -> None:
+    # What a font without a Unicode map extracts as: every letter shifted by three.
+    shifted = "7KH TXLFN EURZQ IRA MXPSV RYHU WKH ODCB GRJ DQG UXQV DZDB IURP WKH KXQWHUV "
+    path = write_pdf(tmp_path / "unmapped.pdf", [shifted * 3, TYPED])
+    engine = FakeEngine(ocr_page("The quick brown fox jumps over the lazy dog and runs away."))
+    doc = load_document(path, ocr=DocumentOcr(engine, limits()))
+    assert [(p.number, p.ocr) for p in doc.pages] == [(1, True), (2, False)]
+    assert doc.pages[0].text.startswith("The quick brown fox")
+
+
 def test_a_page_whose_ocr_confidence_is_too_low_is_skipped_never_indexed(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "noisy.pdf", [scan(), scan()])
     engine = FakeEngine(
