@@ -167,7 +167,7 @@ class IngestJob(Base):
     run_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    stage: Mapped[str | None] = mapped_column(String(20))  # queued/extracting/chunking/embedding/writing
+    stage: Mapped[str | None] = mapped_column(String(20))  # queued/extracting/ocr/chunking/embedding/writing
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     pages_total: Mapped[int | None] = mapped_column(Integer)
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)
