@@ -1,8 +1,9 @@
 """One Tesseract run on one page image: the `tesseract` program in a subprocess, TSV out.
 
 A subprocess rather than a binding (tesserocr): a native crash or a page that makes Tesseract spin
-ends that page, not the worker, and the timeout is a real kill. The cost is the start-up: about 0.1 s
-a run for jpn+eng, small next to 0.5-1.5 s of recognition per A4 page (measured, bench/ocr.py).
+ends that page, not the worker, and the timeout is a real kill. The cost is the start-up (loading the
+language data): 0.22 s a run for jpn+eng, against 1.5-3 s for an A4 page of text at 200 dpi
+(measured, bench/ocr.py).
 """
 
 from __future__ import annotations
@@ -125,14 +126,14 @@ def run_tesseract(
     scanned sideways or upside down is turned upright; 0.1-0.3 s more than mode 3 on an A4 page at
     200 dpi, measured). Raises OcrError."""
     buffer = io.BytesIO()
-    # PNG at the lowest compression: 20 ms for an A4 page at 200 dpi against 120 ms at the default.
+    # PNG at the lowest compression: 23 ms for an A4 page at 200 dpi against 33 ms at the default.
     image.save(buffer, format="PNG", compress_level=1)
     args = [command, "stdin", "stdout", "-l", languages, "--psm", "1"]
     if dpi:
         args += ["--dpi", str(dpi)]
     args.append("tsv")
-    # One thread per run: on 2 cores OpenMP threads fight the worker's other threads (and each other
-    # when two documents are OCR'd at once) and made a page slower, not faster.
+    # One thread per run: with OpenMP's default threads an A4 page took 5.2 s instead of 2.0 s on the
+    # 2-core machine (measured while other work ran, as it does beside a worker's other threads).
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     started = time.monotonic()
     try:
@@ -146,11 +147,11 @@ def run_tesseract(
         tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         logger.warning("tesseract failed rc=%s languages=%s stderr=%s", done.returncode, languages, tail[0])
         raise OcrError(f"OCR failed (Tesseract exited with status {done.returncode})")
-    lines = parse_tsv(done.stdout.decode("utf-8", "replace"), vertical=vertical)
+    lines = parse_tsv(done.stdout.decode("utf-8", "replace"))
     return OcrPage(lines=tuple(lines), languages=languages, vertical=vertical, seconds=seconds)
 
 
-def parse_tsv(tsv: str, *, vertical: bool = False) -> list[OcrLine]:
+def parse_tsv(tsv: str) -> list[OcrLine]:
     """Words of Tesseract's TSV grouped into lines, in Tesseract's reading order.
 
     With page segmentation mode 1 that order is right for both directions: blocks as its layout
