@@ -4,10 +4,11 @@ Horizontal or vertical Japanese is decided per page by reading it. A projection 
 ms) says which direction to try first: horizontal lines leave empty rows between them, vertical
 columns empty columns. When that first reading is unsure (confidence under `_TRY_OTHER_BELOW`), the
 other direction is read too and the reading with the higher confidence x characters kept. Measured on
-the bench/ocr.py pages: a page read in the wrong direction scores 8-50, a right one 70-96 (speckle,
-blur and skew included), so the pick is never close, and the profile saves the second run (2-4 s) on
-clean vertical pages. Tesseract's orientation detection (OSD; page segmentation mode 1 runs it to
-turn sideways scans upright) cannot tell: it reported "0 degrees, Japanese" for both directions.
+the bench/ocr.py pages: a page read in the wrong direction scores 8-50, a right one 64-96 (speckle,
+blur and skew included), so the pick is never close; the profile pointed the right way first on all
+54 bench pages (one Tesseract run a page but one), which saves the second run (2-4 s) on vertical
+pages. Tesseract's orientation detection (OSD; page segmentation mode 1 runs it to turn sideways
+scans upright) cannot tell: it reported "0 degrees, Japanese" for both directions.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from ingestion.ocr.tesseract import OcrPage, run_tesseract
 
 logger = logging.getLogger(__name__)
 
-# Readings in the wrong direction scored 8-50 (bench/ocr.py and sideways pages), right ones 70-96.
+# Readings in the wrong direction scored 8-50 (bench/ocr.py and sideways pages), right ones 64-96.
 _TRY_OTHER_BELOW = 65.0
 _PROFILE_DPI = 60  # lines 12 pt apart keep a gap of several pixels; characters merge into lines
 _EMPTY_LINE_INK = 0.05  # a pixel row (column) with less ink than this is a gap (speckle tolerated)
