@@ -51,9 +51,11 @@ RUN SHIORI_PATHS__DATA_DIR=/opt/shiori shiori models prepare \
 
 # ---- 3. runtime: non-root, offline ------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
-# libgomp: OpenMP for torch, FAISS and llama.cpp.
+# libgomp: OpenMP for torch, FAISS and llama.cpp. Tesseract (Japanese horizontal and vertical, English):
+# OCR of scans and images.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libgomp1 \
+        tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --system --gid 10001 shiori \
     && useradd --system --uid 10001 --gid shiori --home-dir /data --shell /usr/sbin/nologin shiori \

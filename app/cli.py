@@ -20,6 +20,7 @@ logger = logging.getLogger("shiori")
 SUPPORTED_SUFFIXES = {
     *(".pdf", ".txt", ".md", ".markdown", ".html", ".htm", ".text"),
     *(".docx", ".docm", ".pptx", ".pptm", ".xlsx", ".xlsm", ".csv", ".tsv"),
+    *(".png", ".jpg", ".jpeg", ".tif", ".tiff"),  # page images, read with OCR
 }
 
 
@@ -145,7 +146,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     files = _expand(args.paths)
     if not files:
-        print("No supported files found (pdf, docx, pptx, xlsx, csv, txt, md, html).", file=sys.stderr)
+        print(
+            "No supported files found (pdf, docx, pptx, xlsx, csv, txt, md, html, png, jpg, tiff).",
+            file=sys.stderr,
+        )
         return 1
     container = build_container(settings, with_index=False)
     doc_ids: dict[int, str] = {}

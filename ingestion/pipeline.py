@@ -21,6 +21,7 @@ from app.db.session import SessionFactory, session_scope
 from ingestion import jobs
 from ingestion.loaders import load_document
 from ingestion.loaders.base import LoadedDocument
+from ingestion.ocr import DocumentOcr, make_document_ocr, unavailable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -92,11 +93,22 @@ class LeaseKeeper:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, factory: SessionFactory, embedder: Embedder, owner: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        factory: SessionFactory,
+        embedder: Embedder,
+        owner: str,
+        *,
+        ocr: DocumentOcr | None = None,
+    ) -> None:
+        """`ocr`: None builds it from settings (None again where OCR is off or not installed)."""
         self.settings = settings
         self.factory = factory
         self.embedder = embedder
         self.owner = owner
+        self.ocr = ocr if ocr is not None else make_document_ocr(settings.ocr)
+        self.ocr_off = None if self.ocr is not None else unavailable_reason(settings.ocr)
 
     def max_chunk_tokens(self) -> int:
         # Leave room for the special tokens and the passage prefix the model reads too.
@@ -136,8 +148,19 @@ class Pipeline:
             progress.set(pages_done=done, pages_total=total)
             keeper.check()
 
+        def on_ocr_page(done: int, total: int) -> None:
+            # Stage "ocr": the UI says "OCR page {done} of {total}" (total: the pages being OCR'd).
+            progress.set(stage="ocr", pages_done=done, pages_total=total)
+            keeper.check()
+
         return load_document(
-            path, filename=filename, max_pages=self.settings.limits.max_pages, on_page=on_page
+            path,
+            filename=filename,
+            max_pages=self.settings.limits.max_pages,
+            on_page=on_page,
+            ocr=self.ocr,
+            ocr_off=self.ocr_off,
+            on_ocr_page=on_ocr_page,
         )
 
     def _chunk(self, loaded: LoadedDocument, progress: Progress, keeper: LeaseKeeper) -> list[ChunkDraft]:
@@ -179,7 +202,13 @@ class Pipeline:
             session.execute(
                 insert(m.Page),
                 [
-                    {"document_id": doc_id, "number": p.number, "label": p.label, "text": p.text}
+                    {
+                        "document_id": doc_id,
+                        "number": p.number,
+                        "label": p.label,
+                        "text": p.text,
+                        "ocr": p.ocr,
+                    }
                     for p in loaded.pages
                 ],
             )

@@ -203,10 +203,13 @@ def _mixed_script_ratio(text: str) -> float | None:
     return mixed / len(words)
 
 
-def summarize_reasons(reasons: Iterable[str], *, pdf: bool = True) -> str:
-    """One sentence for a person, saying why no page of a document could be used."""
+def summarize_reasons(reasons: Iterable[str], *, pdf: bool = True, ocr_off: str | None = None) -> str:
+    """One sentence for a person, saying why no page of a document could be used. `ocr_off` says why
+    scanned pages were not OCR'd (OCR turned off, Tesseract not installed)."""
+    reasons = list(reasons)
     counts: Counter[str] = Counter(_family(r) for r in reasons)
     total = sum(counts.values())
+    no_ocr = ocr_off or "OCR is not available"
     if not pdf:
         if counts["garbage"]:
             return (
@@ -216,17 +219,20 @@ def summarize_reasons(reasons: Iterable[str], *, pdf: bool = True) -> str:
         return "The file contains no readable text (it is blank or holds only numbers and symbols)."
     if counts["scanned"] + counts["blank"] == total:
         if counts["scanned"]:
-            return "No page has a text layer (it looks like a scanned image); OCR is not supported yet."
-        return "This PDF has no text to index: every page is blank or holds only numbers and symbols."
+            return f"No page has a text layer (it looks like a scanned image), and {no_ocr}."
+        return "This file has no text to index: every page is blank or holds only numbers and symbols."
     if counts["garbage"] == total:
         return (
             "The text extracted from every page is garbage (the PDF's fonts have no Unicode mapping, "
-            "so the characters cannot be recovered); try exporting the document to PDF again from "
-            "its original program."
+            f"so the characters cannot be recovered, and {no_ocr}); try exporting the document to "
+            "PDF again from its original program."
         )
     parts = []
     if counts["scanned"]:
-        parts.append(f"{_pages(counts['scanned'])} no text layer (scanned images; OCR is not supported yet)")
+        parts.append(f"{_pages(counts['scanned'])} no text layer (scanned images; {no_ocr})")
+    ocr_reasons = Counter(r for r in reasons if _family(r) == "ocr")
+    for reason, n in sorted(ocr_reasons.items()):
+        parts.append(f"{n} {'page' if n == 1 else 'pages'} skipped ({reason})")
     if counts["blank"]:
         parts.append(f"{_pages(counts['blank'])} no words (blank, or only numbers and symbols)")
     if counts["garbage"]:
@@ -241,10 +247,12 @@ def summarize_reasons(reasons: Iterable[str], *, pdf: bool = True) -> str:
 def _family(reason: str) -> str:
     if reason == NO_TEXT_LAYER:
         return "scanned"
-    if reason in (BLANK_PAGE, NO_LETTERS):
+    if reason in (BLANK_PAGE, NO_LETTERS) or reason.startswith(BLANK_PAGE):
         return "blank"
     if reason.startswith("garbage"):
         return "garbage"
+    if reason.startswith(("OCR", "not OCR'd")):
+        return "ocr"
     if "header" in reason or "footer" in reason:
         return "boilerplate"
     return "damaged"

@@ -82,6 +82,7 @@ class PageOut(BaseModel):
         description='A PDF\'s printed page label, or an Office page\'s name ("Slide 3", "Sheet 売上")'
     )
     text: str = Field(description="The page's normalised text; passage and citation offsets point into it")
+    ocr: bool = Field(False, description="The text was read by OCR (a scan or an image)")
 
 
 class SearchIn(BaseModel):
@@ -122,6 +123,7 @@ class PassageOut(BaseModel):
     dense_score: float | None = Field(description="Cosine similarity to the query (dense and hybrid modes)")
     keyword_score: float | None = Field(description="BM25 score (keyword and hybrid modes)")
     rerank_score: float | None = Field(description="Cross-encoder score, when reranked")
+    ocr: bool = Field(False, description="The page's text was read by OCR (a scan or an image)")
 
 
 class SearchOut(BaseModel):

@@ -175,6 +175,33 @@ class LimitsSettings(BaseModel):
     rate_burst: int = Field(120, ge=1)
 
 
+class OcrSettings(BaseModel):
+    """OCR with Tesseract (its CLI, one subprocess a page) for scans, photos of pages and PDF pages
+    whose text layer is garbage. Defaults measured by bench/ocr.py on 2 cores."""
+
+    # None = auto: on where the `tesseract` program is found. Off (or not installed): scanned pages
+    # are skipped and a document with nothing else fails with a message naming the packages.
+    enabled: bool | None = None
+    # Measured (bench/ocr.py, 3 A4 pages a cell, 2 cores): 200 dpi had the lowest or near-lowest CER
+    # on Japanese (clean 1.1% horizontal, 1.2% vertical; speckled and skewed 3.1% / 8.0%) at 2.2-3.0 s
+    # a page; 300 dpi cost 10-25% more time and did no better (worse on speckled vertical pages);
+    # 150 dpi did as well on clean pages but worse on speckled horizontal ones (6.5%).
+    dpi: int = Field(200, ge=72, le=600, description="resolution PDF pages are rendered at for OCR")
+    max_pages: int = Field(200, ge=0, description="pages OCR'd per document; the rest are skipped")
+    time_budget_s: float = Field(900.0, gt=0, description="OCR time per document; then pages are skipped")
+    page_timeout_s: float = Field(120.0, gt=0, description="one Tesseract run; longer is killed")
+    # Mean word confidence (0-100, weighted by characters) below which a page is skipped as unreadable
+    # rather than indexed as noise. Measured (bench/ocr.py pages, 200 dpi): clean and speckled or
+    # skewed pages 70-96; the corpus's Chinese scan read with jpn 60 (most characters right); pages
+    # too blurred to read 10-45 (CER 50-100%). Blank pages, photos and noise give no words at all.
+    min_confidence: float = Field(55.0, ge=0, le=100)
+    languages: str = Field("jpn+eng", description="Tesseract languages for horizontal text")
+    vertical_languages: str = Field(
+        "jpn_vert+eng", description="for vertical Japanese; empty: never try vertical"
+    )
+    command: str = "tesseract"
+
+
 class AuthSettings(BaseModel):
     # auto: keys are required when the server listens on anything but loopback; required: always;
     # disabled: never (say so explicitly to serve a network without keys).
@@ -229,6 +256,7 @@ class Settings(BaseSettings):
     rerank: RerankSettings = RerankSettings()
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
+    ocr: OcrSettings = OcrSettings()
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     cors: CorsSettings = CorsSettings()

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Enum,
     ForeignKey,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -148,6 +150,7 @@ class Page(Base):
     number: Mapped[int] = mapped_column(Integer)  # 1-based physical page
     label: Mapped[str | None] = mapped_column(String(50))  # printed page label, e.g. "iii"
     text: Mapped[str] = mapped_column(Text)
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # read by OCR
 
 
 class IngestJob(Base):
@@ -164,7 +167,7 @@ class IngestJob(Base):
     run_after: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    stage: Mapped[str | None] = mapped_column(String(20))  # queued/extracting/chunking/embedding/writing
+    stage: Mapped[str | None] = mapped_column(String(20))  # queued/extracting/ocr/chunking/embedding/writing
     pages_done: Mapped[int] = mapped_column(Integer, default=0)
     pages_total: Mapped[int | None] = mapped_column(Integer)
     chunks_done: Mapped[int] = mapped_column(Integer, default=0)

@@ -27,6 +27,7 @@ class SourceOut(BaseModel):
     shown: str = Field(description="What the model was shown (selected sentences of the passage)")
     spans: list[list[int]] = Field(description="Page-text offsets of the shown pieces")
     score: float
+    ocr: bool = Field(False, description="The page's text was read by OCR (a scan or an image)")
 
 
 class CitationOut(BaseModel):
@@ -41,6 +42,7 @@ class CitationOut(BaseModel):
     page_label: str | None
     char_start: int = Field(description="Evidence span in the page's text")
     char_end: int
+    ocr: bool = Field(False, description="The page's text was read by OCR (a scan or an image)")
 
 
 class AnswerSentenceOut(BaseModel):

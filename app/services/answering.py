@@ -279,6 +279,7 @@ def source_out(s: PackedSource) -> SourceOut:
         shown=s.text,
         spans=[list(span) for span in s.spans],
         score=p.score,
+        ocr=p.ocr,
     )
 
 
@@ -322,6 +323,7 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> Ci
                 page_label=p.page_label,
                 char_start=span[0],
                 char_end=span[1],
+                ocr=p.ocr,
             )
         )
     sentences = [

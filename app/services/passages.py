@@ -30,6 +30,7 @@ class Passage:
     dense_score: float | None = None  # cosine similarity to the query (dense and hybrid modes)
     keyword_score: float | None = None  # BM25 score (keyword and hybrid modes)
     rerank_score: float | None = None  # cross-encoder score, when reranked
+    ocr: bool = False  # the passage's page was read by OCR (its text may hold recognition errors)
 
 
 def hydrate(factory: SessionFactory, coll_id: int, ids: list[int]) -> list[Passage]:
@@ -39,7 +40,7 @@ def hydrate(factory: SessionFactory, coll_id: int, ids: list[int]) -> list[Passa
         return []
     with session_scope(factory) as session:
         rows = session.execute(
-            select(m.Chunk, m.Document.title, m.Document.filename, m.Page.label)
+            select(m.Chunk, m.Document.title, m.Document.filename, m.Page.label, m.Page.ocr)
             .join(m.Document, m.Document.id == m.Chunk.document_id)
             .outerjoin(
                 m.Page,
@@ -58,7 +59,7 @@ def hydrate(factory: SessionFactory, coll_id: int, ids: list[int]) -> list[Passa
         row = by_id.get(chunk_id)
         if row is None:
             continue  # stale id: document deleted or not ready
-        chunk, title, filename, label = row
+        chunk, title, filename, label, ocr = row
         out.append(
             Passage(
                 chunk_id=chunk.id,
@@ -73,6 +74,7 @@ def hydrate(factory: SessionFactory, coll_id: int, ids: list[int]) -> list[Passa
                 text=chunk.text,
                 score=0.0,
                 retriever="",
+                ocr=bool(ocr),
             )
         )
     return out

@@ -6,7 +6,10 @@ drops pages whose text is not real text (ingestion.quality), and normalises the 
 
 What a page is depends on the format: a PDF page; a text file's form-feed page; a Word document's
 page as Word last laid it out (else its section), then one page each for footnotes, endnotes and
-comments; a slide; a sheet, or a block of 200 rows of a big sheet or CSV file.
+comments; a slide; a sheet, or a block of 200 rows of a big sheet or CSV file; a frame of an image.
+
+OCR (ingestion.ocr) reads the pages that have no text layer or only garbage in it, and every page of
+an image; those pages are marked `ocr`.
 """
 
 from __future__ import annotations
@@ -20,12 +23,25 @@ from ingestion.loaders.base import LoadedDocument, Page, RawDocument, RawPage, S
 from ingestion.loaders.delimited import read_csv
 from ingestion.loaders.docx import read_docx
 from ingestion.loaders.html import read_html
-from ingestion.loaders.pdf import read_pdf
+from ingestion.loaders.image import image_pages, read_image
+from ingestion.loaders.pdf import read_pdf, render_pages
 from ingestion.loaders.pptx import read_pptx
-from ingestion.loaders.sniff import CSV, DOCX, HTML, MARKDOWN, PDF, PLAIN, PPTX, XLSX, sniff_mime
+from ingestion.loaders.sniff import (
+    CSV,
+    DOCX,
+    HTML,
+    IMAGE_KINDS,
+    MARKDOWN,
+    PDF,
+    PLAIN,
+    PPTX,
+    XLSX,
+    sniff_mime,
+)
 from ingestion.loaders.text import read_text
 from ingestion.loaders.xlsx import read_xlsx
 from ingestion.normalize import normalize_pages
+from ingestion.ocr import DocumentOcr
 from ingestion.quality import BLANK_PAGE, NO_LETTERS, NO_TEXT_LAYER, assess_text, summarize_reasons
 
 logger = logging.getLogger(__name__)
@@ -33,6 +49,8 @@ logger = logging.getLogger(__name__)
 __all__ = ["LoadedDocument", "Page", "SkippedPage", "load_document", "sniff_mime"]
 
 _ONLY_BOILERPLATE = "only repeated headers/footers"
+OCR_UNAVAILABLE = "ocr_unavailable"
+_NEEDS_OCR = (NO_TEXT_LAYER, "garbage")  # reasons (prefixes) of pages OCR can read instead
 # Readers that report progress themselves and check the page limit as they go.
 _PAGED_READERS: dict[str, Callable[..., RawDocument]] = {
     PDF: read_pdf,
@@ -49,24 +67,68 @@ def load_document(
     filename: str | None = None,
     max_pages: int = 5000,
     on_page: Callable[[int, int], None] | None = None,
+    ocr: DocumentOcr | None = None,
+    ocr_off: str | None = None,
+    on_ocr_page: Callable[[int, int], None] | None = None,
 ) -> LoadedDocument:
     """Read `path` into readable, normalised pages.
 
+    `ocr` reads scanned pages, garbage text layers and images (None: OCR is off, `ocr_off` says why);
+    `on_page` reports extraction, `on_ocr_page` OCR (page x of the n pages being OCR'd).
     Raises UnsupportedFileType for a type we can't read and UnreadableDocument (with a message for
     people) when the file is accepted but yields no usable text.
     """
     mime = sniff_mime(path, filename)
-    raw = _extract(path, mime, max_pages=max_pages, on_page=on_page)
-    doc = _to_pages(raw)
+    if mime in IMAGE_KINDS:
+        if ocr is None:
+            raise UnreadableDocument(
+                f"This file is a {IMAGE_KINDS[mime]}; its text can only be read with OCR, and "
+                f"{ocr_off or 'OCR is not available'}.",
+                code=OCR_UNAVAILABLE,
+            )
+        raw = read_image(path, mime, max_pages=max_pages)
+    else:
+        raw = _extract(path, mime, max_pages=max_pages, on_page=on_page)
+    reasons = {p.number: _page_reason(p, raw.authored) for p in raw.pages}
+    if ocr is not None and (mime == PDF or mime in IMAGE_KINDS):
+        _read_with_ocr(path, raw, reasons, ocr, on_ocr_page)
+    doc = _to_pages(raw, reasons, ocr_off=ocr_off)
     logger.info(
-        "loaded document file=%s mime=%s pages=%d readable=%d skipped=%d",
+        "loaded document file=%s mime=%s pages=%d readable=%d skipped=%d ocr=%d",
         filename or path.name,
         mime,
         doc.page_count,
         len(doc.pages),
         len(doc.skipped),
+        sum(p.ocr for p in doc.pages),
     )
     return doc
+
+
+def _read_with_ocr(
+    path: Path,
+    raw: RawDocument,
+    reasons: dict[int, str | None],
+    ocr: DocumentOcr,
+    on_page: Callable[[int, int], None] | None,
+) -> None:
+    """OCR the pages whose reason says OCR can read them; their text and reason are replaced."""
+    numbers = [n for n, r in reasons.items() if r is not None and r.startswith(_NEEDS_OCR)]
+    if not numbers:
+        return
+    if raw.mime == PDF:
+        dpi = ocr.limits.dpi
+        outcomes = ocr.read_pages(numbers, lambda todo: render_pages(path, todo, dpi), on_page=on_page)
+    else:
+        outcomes = ocr.read_pages(numbers, lambda todo: image_pages(path, todo), on_page=on_page)
+    by_number = {p.number: p for p in raw.pages}
+    for outcome in outcomes:
+        page = by_number[outcome.number]
+        if outcome.text is None:
+            reasons[page.number] = outcome.reason
+            continue
+        page.text, page.ocr, page.has_images = outcome.text, True, True
+        reasons[page.number] = _quality_reason(page)
 
 
 def _extract(
@@ -92,14 +154,18 @@ def _extract(
     return raw
 
 
-def _to_pages(raw: RawDocument) -> LoadedDocument:
+def _page_reason(page: RawPage, authored: bool) -> str | None:
+    if page.error is not None:
+        return page.error
+    return _authored_reason(page.text) if authored else _quality_reason(page)
+
+
+def _to_pages(raw: RawDocument, reasons: dict[int, str | None], *, ocr_off: str | None) -> LoadedDocument:
     kept = []
     skipped: list[SkippedPage] = []
+    laid_out = raw.mime == PDF or raw.mime in IMAGE_KINDS
     for page in raw.pages:
-        if page.error is not None:
-            skipped.append(SkippedPage(page.number, page.error))
-            continue
-        reason = _authored_reason(page.text) if raw.authored else _quality_reason(page)
+        reason = reasons[page.number]
         if reason is None:
             kept.append(page)
         else:
@@ -107,16 +173,16 @@ def _to_pages(raw: RawDocument) -> LoadedDocument:
     if raw.authored:
         texts = [_normalize_lines(p.text) for p in kept]
     else:
-        texts = normalize_pages([p.text for p in kept], layout_wrapped=raw.mime == PDF)
+        texts = normalize_pages([p.text for p in kept], layout_wrapped=laid_out)
     pages = []
     for page, text in zip(kept, texts, strict=True):
         if text:
-            pages.append(Page(number=page.number, text=text, label=page.label))
+            pages.append(Page(number=page.number, text=text, label=page.label, ocr=page.ocr))
         else:
             skipped.append(SkippedPage(page.number, BLANK_PAGE if raw.authored else _ONLY_BOILERPLATE))
     skipped.sort(key=lambda s: s.number)
     if not pages:
-        reason = summarize_reasons((s.reason for s in skipped), pdf=raw.mime == PDF)
+        reason = summarize_reasons((s.reason for s in skipped), pdf=laid_out, ocr_off=ocr_off)
         raise UnreadableDocument(reason)
     return LoadedDocument(
         mime=raw.mime, page_count=raw.page_count, pages=pages, skipped=skipped, title=raw.title

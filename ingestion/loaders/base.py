@@ -12,6 +12,7 @@ class Page:
     # printed page label if the PDF has /PageLabels (e.g. "iii"); for Office files what the page is:
     # "Slide 3", "Sheet 売上 (rows 201–400)", "Section 2", "Footnotes" (at most 50 characters)
     label: str | None = None
+    ocr: bool = False  # the text was read from the page's image by OCR, not from a text layer
 
 
 @dataclass
@@ -38,6 +39,7 @@ class RawPage:
     label: str | None = None
     error: str | None = None  # set when the page itself could not be read
     has_images: bool | None = None  # for pages without text: scanned (True) or blank (False)
+    ocr: bool = False  # text read by OCR
 
 
 @dataclass

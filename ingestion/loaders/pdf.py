@@ -14,11 +14,12 @@ from __future__ import annotations
 import ctypes
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from app.core.errors import UnreadableDocument
 from ingestion.loaders.base import RawDocument, RawPage
@@ -27,6 +28,9 @@ from ingestion.loaders.sniff import PDF
 logger = logging.getLogger(__name__)
 
 _PDFIUM_LOCK = threading.Lock()
+# A rendered page for OCR is capped at this many pixels (A3 at 300 dpi is 17 million): a PDF page can
+# claim to be 200 inches wide, and 40 MB of grey is already more than Tesseract reads well.
+_MAX_RENDER_PIXELS = 40_000_000
 _GENERIC_TITLES = {"untitled", "untitled document", "microsoft word", "document", "no title"}
 
 _OPEN_ERRORS = {
@@ -138,3 +142,40 @@ def _pdfium_text(text: str) -> str:
     # PDFium marks a hyphen it removed at a line break ("adip-/iscing") with U+0002 and drops the
     # break; deleting the marker rejoins the word. CRLF is PDFium's line separator.
     return text.replace("\x02", "").replace("\r\n", "\n")
+
+
+def render_pages(path: Path, numbers: list[int], dpi: int) -> Iterator[tuple[int, Image.Image | None]]:
+    """Render pages `numbers` (1-based) in grey for OCR, one at a time (None: the page is damaged);
+    image.info["dpi"] says the resolution each was rendered at (lower than `dpi` only for a huge page)."""
+    with _PDFIUM_LOCK:
+        pdf = _open(path)
+    try:
+        for number in numbers:
+            with _PDFIUM_LOCK:
+                image = _render(pdf, number - 1, dpi)
+            yield number, image
+    finally:
+        with _PDFIUM_LOCK:
+            pdf.close()
+
+
+def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image | None:
+    try:
+        page = pdf[index]
+    except pdfium.PdfiumError:
+        return None
+    try:
+        width_pt, height_pt = page.get_size()
+        pixels = (width_pt / 72 * dpi) * (height_pt / 72 * dpi)
+        if pixels > _MAX_RENDER_PIXELS:
+            dpi = max(1, int(dpi * (_MAX_RENDER_PIXELS / pixels) ** 0.5))
+        bitmap = page.render(scale=dpi / 72, grayscale=True)
+        image = bitmap.to_pil().copy()  # to_pil shares PDFium's buffer; the copy outlives the page
+        bitmap.close()
+    except pdfium.PdfiumError as exc:
+        logger.info("pdf page render failed page=%d error=%s", index + 1, exc)
+        return None
+    finally:
+        page.close()
+    image.info["dpi"] = (dpi, dpi)
+    return image

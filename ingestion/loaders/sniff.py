@@ -33,6 +33,10 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 CSV = "text/csv"
+PNG = "image/png"
+JPEG = "image/jpeg"
+TIFF = "image/tiff"
+IMAGE_KINDS = {PNG: "PNG image", JPEG: "JPEG image", TIFF: "TIFF image"}
 # How messages name each Office type. Macro-enabled twins (.docm/.xlsm/.pptm) get the same MIME type:
 # their text is read the same way and their macros never run.
 OFFICE = {DOCX: "Word document", XLSX: "Excel workbook", PPTX: "PowerPoint presentation"}
@@ -41,17 +45,13 @@ _HEAD_BYTES = 8192
 _TEXT_SAMPLE_BYTES = 256 * 1024
 _SUPPORTED = (
     "Shiori can read PDF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), CSV, HTML, Markdown and "
-    "plain-text files."
+    "plain-text files, and PNG, JPEG and TIFF images of pages."
 )
 
 # (offset, magic, what a person would call it). Order matters only where prefixes overlap.
 _MAGIC: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"\xff\xd8\xff", "a JPEG image"),
-    (0, b"\x89PNG\r\n\x1a\n", "a PNG image"),
     (0, b"GIF87a", "a GIF image"),
     (0, b"GIF89a", "a GIF image"),
-    (0, b"II*\x00", "a TIFF image"),
-    (0, b"MM\x00*", "a TIFF image"),
     (0, b"8BPS", "a Photoshop image"),
     (0, b"\x00\x00\x01\x00", "an icon image"),
     (0, b"{\\rtf", "an RTF document"),
@@ -69,6 +69,13 @@ _MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"fLaC", "a FLAC audio file"),
     (0, b"ID3", "an MP3 audio file"),
     (4, b"ftyp", "a video or HEIC image (MP4 family)"),
+)
+# Images of pages, read with OCR (ingestion.loaders.image).
+_IMAGE_MAGIC = (
+    (b"\xff\xd8\xff", JPEG),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
 )
 _RIFF_KINDS = {b"WEBP": "a WebP image", b"WAVE": "a WAV audio file", b"AVI ": "an AVI video"}
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -125,6 +132,11 @@ def sniff_mime(path: Path, filename: str | None = None) -> str:
         raise _ole_error(path)
     if b"%PDF-" in head[:1024]:
         return PDF
+    image = next((mime for magic, mime in _IMAGE_MAGIC if head.startswith(magic)), None)
+    if image is not None:
+        if ext == ".pdf":
+            raise _mislabelled(f"a {IMAGE_KINDS[image]}", ext)
+        return image
     what = _binary_kind(head)
     if what is not None:
         raise _mislabelled(what, ext)

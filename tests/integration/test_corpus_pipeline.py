@@ -1,12 +1,14 @@
 """Every sample PDF through the real worker pipeline (fake embedder: this is about extraction).
 
 Good files end `ready` with the right page count and page-accurate chunks; bad files either recover
-(lenient parsing) or end `failed` with a readable reason and no chunks, and the worker keeps going.
+(lenient parsing, or OCR for scans and fonts without a Unicode map) or end `failed` with a readable
+reason and no chunks, and the worker keeps going.
 """
 
 from __future__ import annotations
 
 import csv
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +20,7 @@ from app.db.session import session_scope
 from app.services.container import Container, build_container
 from tests.conftest import CORPUS
 from tests.support.ci import require
-from tests.support.corpus import FAILS, RECOVERS
+from tests.support.corpus import FAILS, READ_BY_OCR, RECOVERS, TESSERACT_MISSING
 from tests.support.ingest import ingest
 
 pytestmark = pytest.mark.integration
@@ -83,6 +85,19 @@ def test_recoverable_bad_pdf_is_ready(ingested: Fixture, name: str) -> None:
     assert n_chunks > 0
 
 
+@pytest.mark.parametrize("name", sorted(READ_BY_OCR))
+def test_scanned_and_unmapped_pdfs_are_read_by_ocr(ingested: Fixture, name: str) -> None:
+    require(shutil.which("tesseract") is not None, TESSERACT_MISSING)
+    c, ids = ingested
+    d, n_chunks = doc(c, ids[name])
+    assert d.status == m.DocumentStatus.ready, d.error
+    assert n_chunks > 0
+    with session_scope(c.factory) as s:
+        page = s.scalar(select(m.Page).where(m.Page.document_id == d.id, m.Page.number == 1))
+        assert page is not None and page.ocr
+        assert READ_BY_OCR[name] in page.text, page.text[:300]
+
+
 @pytest.mark.parametrize("name", sorted(FAILS))
 def test_bad_pdf_fails_cleanly_with_a_reason(ingested: Fixture, name: str) -> None:
     c, ids = ingested
@@ -97,4 +112,4 @@ def test_bad_pdf_fails_cleanly_with_a_reason(ingested: Fixture, name: str) -> No
 
 def test_every_bad_file_is_accounted_for() -> None:
     require((CORPUS / "pdf/bad").is_dir(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
-    assert {p.name for p in (CORPUS / "pdf/bad").glob("*.pdf")} == RECOVERS | set(FAILS)
+    assert {p.name for p in (CORPUS / "pdf/bad").glob("*.pdf")} == RECOVERS | set(FAILS) | set(READ_BY_OCR)

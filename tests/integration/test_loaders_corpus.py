@@ -90,8 +90,9 @@ BAD_OUTCOMES: dict[str, tuple[str | type[ShioriError], str]] = {
     "bad_encrypted_userpw_utf8-aes256-r6.pdf": (UnreadableDocument, "encrypted with a password"),
     "bad_zero-pages_count0.pdf": (UnreadableDocument, "no pages"),
     "bad_zero-bytes_empty-file.pdf": (UnreadableDocument, "empty (0 bytes)"),
-    "bad_scanned_image-only_en.pdf": (UnreadableDocument, "OCR is not supported"),
-    "bad_scanned_image-only_cjk.pdf": (UnreadableDocument, "OCR is not supported"),
+    # load_document without an OCR engine (the pipeline's reads them: test_corpus_pipeline)
+    "bad_scanned_image-only_en.pdf": (UnreadableDocument, "OCR is not available"),
+    "bad_scanned_image-only_cjk.pdf": (UnreadableDocument, "OCR is not available"),
     "bad_no-tounicode_garbled_cid.pdf": (UnreadableDocument, "no Unicode mapping"),
     "bad_huge-page-count_claim.pdf": (UnreadableDocument, "blank"),
     "bad_not-a-pdf_jpeg-renamed.pdf": (UnsupportedFileType, "JPEG image"),

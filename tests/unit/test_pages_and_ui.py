@@ -52,7 +52,7 @@ def test_page_text_is_what_passage_and_citation_offsets_point_into(client: TestC
     page = client.get(f"/api/v1/documents/{doc_id}/pages/1")
     assert page.status_code == 200, page.text
     body = page.json()
-    assert set(body) == {"document_id", "page", "page_label", "text"}
+    assert set(body) == {"document_id", "page", "page_label", "text", "ocr"} and body["ocr"] is False
     assert body["document_id"] == doc_id and body["page"] == 1 and "333メートル" in body["text"]
 
     deadline = time.monotonic() + 10

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import UnreadableDocument, UnsupportedFileType
-from ingestion.loaders.sniff import DOCX, HTML, MARKDOWN, PDF, PLAIN, decode_text, sniff_mime
+from ingestion.loaders.sniff import DOCX, HTML, JPEG, MARKDOWN, PDF, PLAIN, PNG, TIFF, decode_text, sniff_mime
 
 pytestmark = pytest.mark.unit
 
@@ -33,8 +33,6 @@ def test_empty_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "what"),
     [
-        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "JPEG image"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "PNG image"),
         (b"GIF89a\x01\x00\x01\x00", "GIF image"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "WebP image"),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 20, "old Microsoft Office"),
@@ -45,6 +43,19 @@ def test_empty_file(tmp_path: Path) -> None:
 def test_binary_formats_are_named(tmp_path: Path, data: bytes, what: str) -> None:
     with pytest.raises(UnsupportedFileType, match=what):
         sniff_mime(write(tmp_path, "upload.bin", data))
+
+
+@pytest.mark.parametrize(
+    ("data", "mime"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", JPEG),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", PNG),
+        (b"II*\x00\x08\x00\x00\x00", TIFF),
+        (b"MM\x00*\x00\x00\x00\x08", TIFF),
+    ],
+)
+def test_page_images_are_read_with_ocr(tmp_path: Path, data: bytes, mime: str) -> None:
+    assert sniff_mime(write(tmp_path, "scan.bin", data)) == mime
 
 
 def test_jpeg_named_pdf(tmp_path: Path) -> None:

@@ -169,7 +169,9 @@ def get_page(
     """A page's normalised text, the text that passage and citation `char_start`/`char_end` point into."""
     check_document_id(principal, session, document_id)
     row = docs.get_page(session, document_id, page)
-    return PageOut(document_id=row.document_id, page=row.number, page_label=row.label, text=row.text)
+    return PageOut(
+        document_id=row.document_id, page=row.number, page_label=row.label, text=row.text, ocr=row.ocr
+    )
 
 
 @router.get(

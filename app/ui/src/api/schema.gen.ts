@@ -444,6 +444,12 @@ export interface components {
             char_start: number;
             /** Char End */
             char_end: number;
+            /**
+             * Ocr
+             * @description The page's text was read by OCR (a scan or an image)
+             * @default false
+             */
+            ocr: boolean;
         };
         /** CollectionIn */
         CollectionIn: {
@@ -691,6 +697,12 @@ export interface components {
              * @description The page's normalised text; passage and citation offsets point into it
              */
             text: string;
+            /**
+             * Ocr
+             * @description The text was read by OCR (a scan or an image)
+             * @default false
+             */
+            ocr: boolean;
         };
         /** PassageOut */
         PassageOut: {
@@ -749,6 +761,12 @@ export interface components {
              * @description Cross-encoder score, when reranked
              */
             rerank_score: number | null;
+            /**
+             * Ocr
+             * @description The page's text was read by OCR (a scan or an image)
+             * @default false
+             */
+            ocr: boolean;
         };
         /** ProgressOut */
         ProgressOut: {
@@ -898,6 +916,12 @@ export interface components {
             spans: number[][];
             /** Score */
             score: number;
+            /**
+             * Ocr
+             * @description The page's text was read by OCR (a scan or an image)
+             * @default false
+             */
+            ocr: boolean;
         };
         /** UploadItemOut */
         UploadItemOut: {

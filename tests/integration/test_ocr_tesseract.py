@@ -1,0 +1,117 @@
+"""Real Tesseract (#12) on pages typeset with IPA Gothic: horizontal and vertical Japanese and English
+read within a character error rate, the direction found per page; an image upload and the corpus's
+scanned PDFs read; a sideways scan turned upright; unreadable and empty pages skipped instead of
+indexed; a hung run killed."""
+
+from __future__ import annotations
+
+import shutil
+import unicodedata
+from pathlib import Path
+
+import pytest
+from PIL import ImageFilter
+
+from app.core.errors import UnreadableDocument
+from app.core.settings import OcrSettings
+from ingestion.loaders import load_document
+from ingestion.normalize import normalize_pages
+from ingestion.ocr import (
+    DocumentOcr,
+    OcrError,
+    TesseractEngine,
+    limits_from_settings,
+    make_document_ocr,
+    unavailable_reason,
+)
+from ingestion.ocr.tesseract import run_tesseract
+from tests.conftest import CORPUS
+from tests.support.ci import require
+from tests.support.corpus import READ_BY_OCR, TESSERACT_MISSING
+from tests.support.page_images import cer, have_font, typeset
+
+pytestmark = pytest.mark.integration
+
+require(shutil.which("tesseract") is not None, TESSERACT_MISSING)
+require(have_font(), "IPA Gothic is not installed: apt-get install fonts-ipafont-gothic")
+
+JA = (
+    "梅雨は、北海道と小笠原諸島を除く日本、朝鮮半島南部、中国の南部から長江流域にかけての沿海部、"
+    "および台湾など、東アジアの広範囲においてみられる特有の気象現象で、五月から七月にかけて来る曇りや"
+    "雨の多い期間のことである。雨季の一種である。"
+)
+EN = (
+    "The quick brown fox jumps over the lazy dog. Retrieval finds the passages first, and then the model "
+    "answers with citations that point at the page where each claim was found."
+)
+DPI = OcrSettings().dpi
+
+
+def read(text: str, *, vertical: bool = False) -> tuple[float, bool]:
+    image, typed = typeset(text * 4, dpi=DPI, vertical=vertical)  # a few lines, as on a real page
+    page = TesseractEngine(OcrSettings()).read(image, dpi=DPI, timeout_s=60)
+    got = normalize_pages([page.text])[0]
+    return cer(unicodedata.normalize("NFKC", typed), got), page.vertical
+
+
+@pytest.mark.parametrize(
+    ("text", "vertical"), [(JA, False), (JA, True), (EN, False)], ids=["ja-horizontal", "ja-vertical", "en"]
+)
+def test_typeset_pages_are_read_in_their_direction(text: str, vertical: bool) -> None:
+    error, read_vertical = read(text, vertical=vertical)
+    assert read_vertical == vertical
+    assert error < 0.10, error
+
+
+def test_an_uploaded_image_is_read_and_marked(tmp_path: Path) -> None:
+    image, _ = typeset(EN, dpi=DPI)
+    path = tmp_path / "photo.jpg"
+    image.save(path, quality=90)
+    doc = load_document(path, ocr=make_document_ocr(OcrSettings()))
+    assert doc.mime == "image/jpeg" and [p.ocr for p in doc.pages] == [True]
+    assert "quick brown fox" in doc.pages[0].text
+
+
+@pytest.mark.parametrize("name", sorted(READ_BY_OCR))
+def test_corpus_scans_and_unmapped_fonts_are_read(name: str) -> None:
+    path = CORPUS / "pdf/bad" / name
+    require(path.is_file(), f"sample corpus not found at {CORPUS} (set SHIORI_CORPUS_DIR)")
+    doc = load_document(path, ocr=make_document_ocr(OcrSettings()))
+    assert doc.pages[0].ocr and READ_BY_OCR[name] in doc.pages[0].text, doc.pages[0].text[:300]
+
+
+def test_a_sideways_scan_is_turned_upright_and_read(tmp_path: Path) -> None:
+    image, _ = typeset(JA * 4, dpi=DPI)
+    sideways = tmp_path / "sideways.png"
+    image.rotate(90, expand=True).save(sideways, dpi=(DPI, DPI))
+    doc = load_document(sideways, ocr=make_document_ocr(OcrSettings()))
+    assert "小笠原諸島を除く日本" in doc.pages[0].text
+
+
+def test_unreadable_and_empty_pages_are_skipped_not_indexed(tmp_path: Path) -> None:
+    image, _ = typeset(JA * 4, dpi=DPI)
+    blurred = tmp_path / "blurred.png"
+    image.filter(ImageFilter.GaussianBlur(5)).save(blurred, dpi=(DPI, DPI))
+    with pytest.raises(UnreadableDocument, match="OCR confidence too low"):
+        load_document(blurred, ocr=make_document_ocr(OcrSettings()))
+    blank = tmp_path / "blank.png"
+    image.point(lambda _: 255).save(blank)
+    with pytest.raises(UnreadableDocument, match="blank"):
+        load_document(blank, ocr=make_document_ocr(OcrSettings()))
+
+
+def test_a_run_past_its_timeout_is_killed_and_the_page_skipped(tmp_path: Path) -> None:
+    image, _ = typeset(JA, dpi=DPI)
+    with pytest.raises(OcrError, match="OCR took longer than"):
+        run_tesseract(image, languages="jpn+eng", dpi=DPI, timeout_s=0.05)
+    png = tmp_path / "page.png"
+    image.save(png)
+    ocr = DocumentOcr(TesseractEngine(OcrSettings()), limits_from_settings(OcrSettings(page_timeout_s=0.05)))
+    with pytest.raises(UnreadableDocument, match="OCR took longer than"):
+        load_document(png, ocr=ocr)
+
+
+def test_missing_language_data_is_named() -> None:
+    reason = unavailable_reason(OcrSettings(languages="jpn+tlh"))
+    assert reason is not None and "language data tlh" in reason and "tesseract-ocr-jpn" in reason
+    assert unavailable_reason(OcrSettings()) is None
