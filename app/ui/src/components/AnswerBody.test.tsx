@@ -26,6 +26,7 @@ function source(number: number, overrides: Partial<Source> = {}): Source {
     shown: text,
     spans: [[5, 5 + text.length]],
     score: 0.9,
+    ocr: false,
     ...overrides,
   };
 }
@@ -49,6 +50,7 @@ function citation(
     page_label: null,
     char_start: start,
     char_end: end,
+    ocr: false,
   };
 }
 

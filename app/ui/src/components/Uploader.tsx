@@ -15,6 +15,7 @@ import { ProgressBar } from "./ProgressBar";
 
 const ACCEPT = [
   ".pdf,.txt,.text,.md,.markdown,.html,.htm,.docx,.docm,.pptx,.pptm,.xlsx,.xlsm,.csv,.tsv",
+  ".png,.jpg,.jpeg,.tif,.tiff,image/png,image/jpeg,image/tiff",
   "application/pdf,text/plain,text/markdown,text/html,text/csv",
   "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
   "application/vnd.openxmlformats-officedocument.presentationml.presentation",

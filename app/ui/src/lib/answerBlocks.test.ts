@@ -23,6 +23,7 @@ function source(number: number): Source {
     shown: "0123456789",
     spans: [[0, 10]],
     score: 0.5,
+    ocr: false,
   };
 }
 const SOURCES = [source(1), source(2)];
@@ -231,6 +232,7 @@ describe("AnswerBlocks", () => {
           page_label: null,
           char_start: 0,
           char_end: 5,
+          ocr: false,
         },
       ],
     };

@@ -46,6 +46,12 @@ export function documentProgress(t: Translate, doc: DocumentInfo): ProgressView 
             tone: "active",
           }
         : { label: t("stage_extracting_start"), fraction: EXTRACT[0], tone: "active" };
+    case "ocr": // scanned pages read with Tesseract: counted apart, still part of reading
+      return {
+        label: t("stage_ocr", { done: p?.pages_done ?? 0, total: p?.pages_total ?? 0 }),
+        fraction: within(EXTRACT, p?.pages_done ?? 0, p?.pages_total || 1),
+        tone: "active",
+      };
     case "chunking":
       return { label: t("stage_chunking"), fraction: EXTRACT[1], tone: "active" };
     case "embedding":
