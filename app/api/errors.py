@@ -37,15 +37,21 @@ def error_response(
     return JSONResponse({"detail": detail, "code": code}, status_code=status, headers=headers)
 
 
+def domain_error_response(exc: ShioriError) -> JSONResponse:
+    """A ShioriError as the API answers it: its status, `{detail, code}`, Retry-After, and the
+    WWW-Authenticate challenge on a 401."""
+    headers = {}
+    if exc.retry_after_s is not None:
+        headers["Retry-After"] = str(exc.retry_after_s)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return error_response(exc.status, exc.detail, exc.code, headers or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ShioriError)
     async def _domain(_: Request, exc: ShioriError) -> JSONResponse:
-        headers = {}
-        if exc.retry_after_s is not None:
-            headers["Retry-After"] = str(exc.retry_after_s)
-        if exc.status == 401:
-            headers["WWW-Authenticate"] = "Bearer"
-        return error_response(exc.status, exc.detail, exc.code, headers or None)
+        return domain_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -26,8 +26,8 @@ import anyio
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import error_response
-from app.api.security import Guard, identify_and_charge
+from app.api.errors import domain_error_response, error_response
+from app.api.security import Guard, client_address, identify_and_charge
 from app.core.errors import ShioriError
 from app.core.settings import Settings
 from app.services.keys import is_loopback
@@ -136,15 +136,11 @@ class RequestGuardMiddleware:
 
     async def _authenticate(self, scope: Scope, headers: dict[str, str]) -> ASGIApp | None:
         token = _token(headers)
-        client = scope.get("client")
-        address = f"ip:{client[0]}" if client else "ip:unknown"
+        address = client_address(scope.get("client"))
         try:
             principal = await anyio.to_thread.run_sync(identify_and_charge, self.guard, token, address)
         except ShioriError as exc:
-            extra = {"Retry-After": str(exc.retry_after_s)} if exc.retry_after_s is not None else {}
-            if exc.status == 401:
-                extra["WWW-Authenticate"] = "Bearer"
-            return error_response(exc.status, exc.detail, exc.code, extra or None)
+            return domain_error_response(exc)
         state = scope.setdefault("state", {})
         state["principal"] = principal
         state["principal_name"] = principal.name

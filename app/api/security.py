@@ -79,13 +79,17 @@ def identify_and_charge(guard: Guard, token: str | None, address: str) -> Princi
     except Unauthorized:
         _charge(guard, address)
         raise
-    _charge(guard, f"key:{principal.key_id}" if principal.key_id is not None else address)
+    _charge(guard, _caller(principal, address))
     return principal
 
 
 def caller_id(principal: Principal, request: Request) -> str:
     """Who holds a share of a limited resource: the key, or the address when auth is off."""
-    return f"key:{principal.key_id}" if principal.key_id is not None else _client_address(request)
+    return _caller(principal, _client_address(request))
+
+
+def _caller(principal: Principal, address: str) -> str:
+    return f"key:{principal.key_id}" if principal.key_id is not None else address
 
 
 def _charge(guard: Guard, caller: str) -> None:
@@ -114,9 +118,13 @@ def _identify(guard: Guard, token: str | None) -> Principal:
     return principal
 
 
+def client_address(client: tuple[str, int] | None) -> str:
+    """The direct peer (the client itself only behind a proxy configured with server.proxy_headers)."""
+    return f"ip:{client[0]}" if client is not None else "ip:unknown"
+
+
 def _client_address(request: Request) -> str:
-    # The direct peer. Behind a reverse proxy, run uvicorn with --proxy-headers so this is the client.
-    return f"ip:{request.client.host}" if request.client is not None else "ip:unknown"
+    return client_address((request.client.host, request.client.port) if request.client is not None else None)
 
 
 PrincipalDep = Annotated[Principal, Depends(authenticate)]

@@ -117,18 +117,18 @@ class IndexRegistry:
                 ready[coll_id].add(doc_id)
 
             removed = 0
-            wanted: dict[int, list[int]] = {}
             with self._lock:
                 held = dict(self._collections)
+            known: dict[int, set[int]] = {}
             for coll_id, ci in held.items():
-                for doc_id in ci.document_ids() - ready.get(coll_id, set()):
-                    removed += ci.remove(doc_id)
-                if coll_id not in ready and not ci.document_ids():
+                indexed = ci.document_ids()
+                gone = indexed - ready.get(coll_id, set())
+                removed += sum(ci.remove(doc_id) for doc_id in gone)
+                known[coll_id] = indexed - gone
+                if coll_id not in ready and not known[coll_id]:
                     with self._lock:
                         self._collections.pop(coll_id, None)
-            for coll_id, ids in ready.items():
-                known = held[coll_id].document_ids() if coll_id in held else set()
-                wanted[coll_id] = sorted(ids - known)
+            wanted = {coll_id: sorted(ids - known.get(coll_id, set())) for coll_id, ids in ready.items()}
             added_docs = added_chunks = 0
             for coll_id, doc_ids in wanted.items():
                 for start in range(0, len(doc_ids), LOAD_BATCH_DOCS):
