@@ -122,6 +122,21 @@ def test_a_text_layer_of_garbage_is_replaced_by_ocr(tmp_path: Path) -> None:
     assert doc.pages[0].text.startswith("The quick brown fox")
 
 
+def test_a_scan_with_a_thin_text_layer_is_read_by_ocr(tmp_path: Path) -> None:
+    # A stamp typed over a scanned page: the text layer holds the stamp, the image holds the page.
+    a4 = scan((1654, 2339))  # at 200 dpi, so the stamp lands on the page
+    path = write_pdf(tmp_path / "stamped.pdf", [(a4, "Received 2026-04-01"), (a4, "Checked by Sato"), TYPED])
+    engine = FakeEngine(
+        ocr_page("The scanned page says much more than its stamp. Received 2026-04-01"),
+        ocr_page("Sato"),  # OCR read no more than the layer holds: the layer's text stays
+    )
+    doc = load_document(path, ocr=DocumentOcr(engine, limits()))
+    assert [(p.number, p.ocr) for p in doc.pages] == [(1, True), (2, False), (3, False)]
+    assert doc.pages[0].text.startswith("The scanned page says much more")
+    assert doc.pages[1].text == "Checked by Sato"
+    assert len(engine.images) == 2  # the typed page is not rendered
+
+
 def test_a_page_whose_ocr_confidence_is_too_low_is_skipped_never_indexed(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "noisy.pdf", [scan(), scan()])
     engine = FakeEngine(
