@@ -28,6 +28,10 @@ class PathsSettings(BaseModel):
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def page_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "pages"
+
 
 class DatabaseSettings(BaseModel):
     # None means "SQLite file inside data_dir"; see Settings.database_url.
@@ -202,6 +206,13 @@ class OcrSettings(BaseModel):
     command: str = "tesseract"
 
 
+class PageImageSettings(BaseModel):
+    """Page images for the citation view (GET /api/v1/documents/{id}/pages/{n}/image)."""
+
+    cache_mb: int = Field(512, ge=0, description="disk kept for rendered pages; least recently used go first")
+    render_timeout_s: float = Field(30.0, gt=0, description="one page's render in its child process")
+
+
 class AuthSettings(BaseModel):
     # auto: keys are required when the server listens on anything but loopback; required: always;
     # disabled: never (say so explicitly to serve a network without keys).
@@ -257,6 +268,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
     ocr: OcrSettings = OcrSettings()
+    page_images: PageImageSettings = PageImageSettings()
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     cors: CorsSettings = CorsSettings()

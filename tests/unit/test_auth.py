@@ -25,6 +25,7 @@ from app.services import keys as keys_service
 from app.services.container import build_database
 from tests.support.apps import add_key, settings_for
 from tests.support.http import api_client
+from tests.support.pdf_files import write_pdf
 
 pytestmark = pytest.mark.unit
 
@@ -73,13 +74,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with api_client(create_app(settings, generator=FakeGenerator(SCRIPT))) as client:
         admin = {"Authorization": f"Bearer {keys['admin']}"}
         ids = []
-        for name, text in (("alpha", ALPHA_TEXT), ("beta", BETA_TEXT)):
+        # Alpha's is a PDF, so that its page image can be drawn.
+        alpha_pdf = write_pdf(tmp_path_factory.mktemp("alpha") / "alpha.pdf", [ALPHA_TEXT.strip()])
+        for name, file in (
+            ("alpha", ("alpha.pdf", alpha_pdf.read_bytes())),
+            ("beta", ("beta.txt", BETA_TEXT)),
+        ):
             assert client.post("/api/v1/collections", json={"name": name}, headers=admin).status_code == 201
-            r = client.post(
-                f"/api/v1/collections/{name}/documents",
-                files=[("files", (f"{name}.txt", text.encode()))],
-                headers=admin,
-            )
+            r = client.post(f"/api/v1/collections/{name}/documents", files=[("files", file)], headers=admin)
             ids.append(r.json()["documents"][0]["document_id"])
         for doc_id in ids:
             wait_ready(client, doc_id, admin)
@@ -96,6 +98,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/documents/{document_id}", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/file", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/pages/{page}", None, "reader"),
+    ("GET", "/api/v1/documents/{document_id}/pages/{page}/image", None, "reader"),
     ("DELETE", "/api/v1/documents/{document_id}", None, "writer"),
     ("POST", "/api/v1/search", {"query": "reactor", "collection": "alpha"}, "reader"),
     ("POST", "/api/v1/ask", {"question": "How hot is the reactor?", "collection": "alpha"}, "reader"),
@@ -226,7 +229,7 @@ def test_other_collections_look_exactly_like_missing_ones(world: World, who: str
             "beta",
             "nope",
         )
-    for suffix in ("", "/file", "/pages/1"):
+    for suffix in ("", "/file", "/pages/1", "/pages/1/image"):
         same_404(
             c.get(f"/api/v1/documents/{world.beta_doc}{suffix}", headers=h),
             c.get(f"/api/v1/documents/999999{suffix}", headers=h),
