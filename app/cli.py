@@ -108,15 +108,23 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         metrics.serve(args.metrics_port, args.metrics_host)
         logger.info("worker metrics on http://%s:%s/metrics", args.metrics_host, args.metrics_port)
     container = build_container(settings, with_index=False)
-    worker = Worker(settings, container.factory, container.embedder, metrics=metrics)
+    workers = [
+        Worker(settings, container.factory, container.embedder, metrics=metrics)
+        for _ in range(settings.worker.threads)
+    ]
 
     def _stop(signum: int, _frame: Any) -> None:
-        logger.info("signal %s: finishing the current job, then stopping", signum)
-        worker.stop_event.set()
+        logger.info("signal %s: finishing the current jobs, then stopping", signum)
+        for w in workers:
+            w.stop_event.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker.run_forever()
+    for extra in workers[1:]:
+        extra.start_thread()
+    workers[0].run_forever()
+    for extra in workers[1:]:
+        extra.stop()
     container.close()
     return 0
 

@@ -157,6 +157,9 @@ class RerankSettings(BaseModel):
 
 class WorkerSettings(BaseModel):
     embedded: bool = True  # run an ingestion worker thread inside `shiori serve`
+    # Jobs one process works on at once (threads, each claiming its own job): with two, a long document
+    # (a 200-page scan is minutes of OCR) never holds up the small ones queued behind it.
+    threads: int = Field(2, ge=1, le=16)
     poll_interval_s: float = Field(0.5, gt=0)
     lease_s: float = Field(60.0, gt=1)
     max_attempts: int = Field(3, ge=1)
