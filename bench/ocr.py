@@ -3,10 +3,12 @@
 Real sentences (Japanese: JSQuAD contexts from ../shared/eval/jsquad; English: the English paragraphs
 of ../shared/corpus/seeds) typeset on A4 pages with IPA Gothic, horizontal and vertical Japanese and
 English, clean and "scanned" (speckle, blur, 1 degree skew), rendered at 150/200/300 dpi and read with
-the engine the worker uses (ingestion.ocr.TesseractEngine: direction chosen per page). The character
-error rate is measured on the text as indexed (after ingestion's normaliser), whitespace ignored.
+the engine the worker uses (ingestion.ocr.TesseractEngine: page despeckled and deskewed, direction
+chosen per page). The character error rate is measured on the text as indexed (after ingestion's
+normaliser), whitespace ignored. `--preprocess both` reads every page with and without preprocessing
+(the OCR setting `preprocess`), one grid row each, for a before/after in one run.
 
-    python bench/ocr.py [--quick] [--pages N] [--dpi 150 200 300]
+    python bench/ocr.py [--quick] [--pages N] [--dpi 150 200 300] [--preprocess on|off|both]
 
 Targets (issue 12): CER <= 3% horizontal Japanese at 300 dpi, <= 6% vertical, <= 2% English.
 """
@@ -29,6 +31,7 @@ from app.core.settings import OcrSettings
 from ingestion.normalize import normalize_pages
 from ingestion.ocr import OcrPage, TesseractEngine
 from ingestion.ocr.engine import looks_vertical
+from ingestion.ocr.preprocess import prepare
 from tests.support.page_images import cer, typeset
 
 KINDS = {"ja-horizontal": ("ja", False), "ja-vertical": ("ja", True), "en": ("en", False)}
@@ -111,51 +114,69 @@ def confidence_calibration(engine: TesseractEngine, text: str) -> dict[str, dict
     return out
 
 
+def read_cell(
+    engine: TesseractEngine, images: list[tuple[Image.Image, str]], dpi: int, vertical: bool
+) -> dict[str, Any]:
+    """One grid cell: its pages read by `engine`, CER and confidence, time (preprocessing's apart)."""
+    cers, confs, secs, prep_ms, right_way, hint_right, runs = [], [], [], [], 0, 0, engine.runs
+    for image, typed in images:
+        hint_right += looks_vertical(image, dpi) == vertical
+        if engine.preprocess:  # timed alone: prepare() again inside read() costs the same
+            started = time.perf_counter()
+            prepare(image, dpi)
+            prep_ms.append(1000 * (time.perf_counter() - started))
+        started = time.perf_counter()
+        page = engine.read(image, dpi=dpi, timeout_s=300)
+        secs.append(time.perf_counter() - started)
+        got = normalize_pages([page.text])[0]
+        cers.append(cer(unicodedata.normalize("NFKC", typed), got))
+        confs.append(page.confidence)
+        right_way += page.vertical == vertical
+    return {
+        "pages": len(images),
+        "cer": round(statistics.mean(cers), 4),
+        "cer_max": round(max(cers), 4),
+        "confidence": round(statistics.mean(confs), 1),
+        "confidence_min": round(min(confs), 1),
+        "direction_right": f"{right_way}/{len(images)}",
+        "profile_hint_right": f"{hint_right}/{len(images)}",
+        "tesseract_runs": engine.runs - runs,
+        "s_per_page": round(statistics.mean(secs), 2),
+        "preprocess_ms": round(statistics.mean(prep_ms)) if prep_ms else 0,
+        "seconds": sum(secs),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="one page per cell (about 3 minutes on 2 cores)")
     ap.add_argument("--pages", type=int, default=3, help="pages per cell")
     ap.add_argument("--dpi", type=int, nargs="*", default=[150, 200, 300])
+    ap.add_argument(
+        "--preprocess", choices=["on", "off", "both"], default="on", help="despeckle and deskew first"
+    )
     args = ap.parse_args()
     per_cell = 1 if args.quick else args.pages
-    engine = CountingEngine(OcrSettings())
+    modes = {"on": [True], "off": [False], "both": [False, True]}[args.preprocess]
+    engines = {on: CountingEngine(OcrSettings(preprocess=on)) for on in modes}
     sources = {"ja": japanese_texts(), "en": english_texts()}
     grid: list[dict[str, Any]] = []
-    total_pages, total_s = 0, 0.0
+    totals = {on: [0, 0.0] for on in modes}  # pages, seconds of OCR (preprocessing included)
     for kind, (lang, vertical) in KINDS.items():
         texts = page_texts(sources[lang], per_cell, _PAGE_CHARS[lang], start=7 if vertical else 0)
         for condition, damage in CONDITIONS.items():
             for dpi in args.dpi:
-                cers, confs, secs, right_way, hint_right, runs = [], [], [], 0, 0, engine.runs
-                for i, text in enumerate(texts):
-                    image, typed = typeset(text, dpi=dpi, vertical=vertical, seed=i, **damage)  # type: ignore[arg-type]
-                    hint_right += looks_vertical(image, dpi) == vertical
-                    started = time.perf_counter()
-                    page = engine.read(image, dpi=dpi, timeout_s=300)
-                    secs.append(time.perf_counter() - started)
-                    got = normalize_pages([page.text])[0]
-                    cers.append(cer(unicodedata.normalize("NFKC", typed), got))
-                    confs.append(page.confidence)
-                    right_way += page.vertical == vertical
-                total_pages += len(texts)
-                total_s += sum(secs)
-                grid.append(
-                    {
-                        "kind": kind,
-                        "condition": condition,
-                        "dpi": dpi,
-                        "pages": len(texts),
-                        "cer": round(statistics.mean(cers), 4),
-                        "cer_max": round(max(cers), 4),
-                        "confidence": round(statistics.mean(confs), 1),
-                        "confidence_min": round(min(confs), 1),
-                        "direction_right": f"{right_way}/{len(texts)}",
-                        "profile_hint_right": f"{hint_right}/{len(texts)}",
-                        "tesseract_runs": engine.runs - runs,
-                        "s_per_page": round(statistics.mean(secs), 2),
-                    }
-                )
-                print(json.dumps(grid[-1], ensure_ascii=False), flush=True)
+                images = [
+                    typeset(text, dpi=dpi, vertical=vertical, seed=i, **damage)  # type: ignore[arg-type]
+                    for i, text in enumerate(texts)
+                ]
+                for on, engine in engines.items():
+                    cell = read_cell(engine, images, dpi, vertical)
+                    totals[on][0] += len(images)
+                    totals[on][1] += cell.pop("seconds")
+                    grid.append({"kind": kind, "condition": condition, "dpi": dpi, "preprocess": on, **cell})
+                    print(json.dumps(grid[-1], ensure_ascii=False), flush=True)
+    engine = engines[modes[-1]]
     calibration = confidence_calibration(engine, sources["ja"][0] + sources["ja"][1])
     print(
         json.dumps(
@@ -163,8 +184,11 @@ def main() -> None:
                 "grid": grid,
                 "calibration": calibration,
                 "min_confidence": OcrSettings().min_confidence,
-                "pages": total_pages,
-                "pages_per_minute_one_stream": round(60 * total_pages / total_s, 1),
+                "pages": totals[modes[-1]][0],
+                "pages_per_minute_one_stream": {
+                    "preprocess" if on else "no_preprocess": round(60 * pages / seconds, 1)
+                    for on, (pages, seconds) in totals.items()
+                },
                 "note": "one Tesseract process at a time, OMP_THREAD_LIMIT=1, as the worker runs it",
             },
             ensure_ascii=False,

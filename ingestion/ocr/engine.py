@@ -16,12 +16,14 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+from dataclasses import replace
 from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
 
 from app.core.settings import OcrSettings
+from ingestion.ocr.preprocess import prepare
 from ingestion.ocr.tesseract import OcrPage, run_tesseract
 
 logger = logging.getLogger(__name__)
@@ -51,9 +53,21 @@ class TesseractEngine:
         self.languages = settings.languages
         self.vertical_languages = settings.vertical_languages
         self.command = settings.command
+        self.preprocess = settings.preprocess
 
     def read(self, image: Image.Image, *, dpi: int | None, timeout_s: float) -> OcrPage:
+        """OCR one page, despeckled and deskewed first unless the `preprocess` setting is off
+        (ingestion.ocr.preprocess). Word boxes refer to the image Tesseract read: on a page turned
+        straight (`OcrPage.angle` not 0) that is `image.rotate(angle, expand=True)`, not `image`."""
         image = _grayscale(image)
+        angle = 0.0
+        if self.preprocess:
+            prepared = prepare(image, dpi)
+            image, angle = prepared.image, prepared.angle
+        page = self._read_either_way(image, dpi, timeout_s)
+        return replace(page, angle=angle) if angle else page
+
+    def _read_either_way(self, image: Image.Image, dpi: int | None, timeout_s: float) -> OcrPage:
         order = [False, True] if self.vertical_languages else [False]
         if len(order) == 2 and looks_vertical(image, dpi):
             order.reverse()

@@ -72,6 +72,9 @@ class OcrPage:
     languages: str
     vertical: bool
     seconds: float
+    # Degrees the page image was turned counter-clockwise to straighten it before reading (0.0: read
+    # as it came). Boxes refer to the turned image, `image.rotate(angle, expand=True)`.
+    angle: float = 0.0
 
     @property
     def words(self) -> list[OcrWord]:
