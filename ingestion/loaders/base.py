@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.core.char_boxes import PageBoxes
+
 
 @dataclass
 class Page:
@@ -13,6 +15,7 @@ class Page:
     # "Slide 3", "Sheet 売上 (rows 201–400)", "Section 2", "Footnotes" (at most 50 characters)
     label: str | None = None
     ocr: bool = False  # the text was read from the page's image by OCR, not from a text layer
+    boxes: PageBoxes | None = None  # one box per character of `text` (PDF and OCR'd pages)
 
 
 @dataclass
@@ -40,6 +43,7 @@ class RawPage:
     error: str | None = None  # set when the page itself could not be read
     has_images: bool | None = None  # for pages without text: scanned (True) or blank (False)
     ocr: bool = False  # text read by OCR
+    boxes: PageBoxes | None = None  # one box per character of `text`, where the loader knows them
 
 
 @dataclass
