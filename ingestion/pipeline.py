@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import delete, insert, select, update
 
+from app.core.char_boxes import encode_boxes
 from app.core.chunking import ChunkDraft, chunk_pages
 from app.core.embedding import Embedder
 from app.core.settings import Settings
@@ -161,6 +162,7 @@ class Pipeline:
             ocr=self.ocr,
             ocr_off=self.ocr_off,
             on_ocr_page=on_ocr_page,
+            char_boxes=self.settings.ingest.char_boxes,
         )
 
     def _chunk(self, loaded: LoadedDocument, progress: Progress, keeper: LeaseKeeper) -> list[ChunkDraft]:
@@ -208,6 +210,7 @@ class Pipeline:
                         "label": p.label,
                         "text": p.text,
                         "ocr": p.ocr,
+                        "boxes": None if p.boxes is None else encode_boxes(p.boxes),
                     }
                     for p in loaded.pages
                 ],
