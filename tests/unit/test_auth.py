@@ -25,6 +25,7 @@ from app.services import keys as keys_service
 from app.services.container import build_database
 from tests.support.apps import add_key, settings_for
 from tests.support.http import api_client
+from tests.support.pdf_files import write_pdf
 
 pytestmark = pytest.mark.unit
 
@@ -40,6 +41,7 @@ class World:
     keys: dict[str, str]
     alpha_doc: int
     beta_doc: int
+    alpha_pdf: int  # a PDF in alpha: its pages have character boxes
 
     def h(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
@@ -81,9 +83,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 headers=admin,
             )
             ids.append(r.json()["documents"][0]["document_id"])
+        pdf = write_pdf(tmp_path_factory.mktemp("pdf") / "alpha.pdf", [ALPHA_TEXT]).read_bytes()
+        r = client.post(
+            "/api/v1/collections/alpha/documents", files=[("files", ("alpha.pdf", pdf))], headers=admin
+        )
+        ids.append(r.json()["documents"][0]["document_id"])
         for doc_id in ids:
             wait_ready(client, doc_id, admin)
-        yield World(client, settings, keys, ids[0], ids[1])
+        yield World(client, settings, keys, ids[0], ids[1], ids[2])
 
 
 # ---- the matrix ------------------------------------------------------------------------------------
@@ -96,6 +103,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/documents/{document_id}", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/file", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/pages/{page}", None, "reader"),
+    ("GET", "/api/v1/documents/{document_id}/pages/{page}/boxes", None, "reader"),
     ("DELETE", "/api/v1/documents/{document_id}", None, "writer"),
     ("POST", "/api/v1/search", {"query": "reactor", "collection": "alpha"}, "reader"),
     ("POST", "/api/v1/ask", {"question": "How hot is the reactor?", "collection": "alpha"}, "reader"),
@@ -122,6 +130,8 @@ def call(world: World, method: str, path: str, body: dict[str, Any] | None, who:
         headers = {"Authorization": "Bearer shk_" + "x" * 43}
     # Deleting for real would change the world: allowed callers hit an id that doesn't exist (404).
     doc = 999_999 if method == "DELETE" else world.alpha_doc
+    if path.endswith("/boxes"):
+        doc, path = world.alpha_pdf, path + "?start=0&end=5"
     url = path.format(collection="alpha", document_id=doc, page=1, key_id=999_999)
     if body is not None:
         body = {k: (v.format(who=who) if isinstance(v, str) else v) for k, v in body.items()}
@@ -226,7 +236,7 @@ def test_other_collections_look_exactly_like_missing_ones(world: World, who: str
             "beta",
             "nope",
         )
-    for suffix in ("", "/file", "/pages/1"):
+    for suffix in ("", "/file", "/pages/1", "/pages/1/boxes?start=0&end=5"):
         same_404(
             c.get(f"/api/v1/documents/{world.beta_doc}{suffix}", headers=h),
             c.get(f"/api/v1/documents/999999{suffix}", headers=h),
