@@ -19,6 +19,21 @@ _MAX_CLUSTER = 32  # characters NFKC may combine into one; past that (never in r
 NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 
 
+_SPACE_CODES = np.array([chr(cp).isspace() for cp in range(0x3001)])  # every str.isspace() is below
+
+
+def is_whitespace(codes: npt.NDArray[np.uint32]) -> npt.NDArray[np.bool_]:
+    """str.isspace() of each code point, vectorised."""
+    return (codes <= 0x3000) & _SPACE_CODES[np.minimum(codes, 0x3000)]
+
+
+def visible_chars(text: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint32]]:
+    """Positions of the characters of `text` that are not whitespace, and their code points."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    at = np.nonzero(~is_whitespace(codes))[0]
+    return at, codes[at]
+
+
 def fold(text: str) -> str:
     """Newlines unified to "\\n"; control, format (zero-width, soft hyphen) and private-use
     characters dropped (tabs kept, the normaliser makes them spaces); `safe_nfkc`."""
@@ -82,38 +97,91 @@ def fold_traced(text: str) -> tuple[str, Spans]:
 
     A folded character comes from one source character, or from several that NFKC composed into one
     ('ｶﾞ' -> 'ガ'); several folded characters can share one source ('㌔' -> 'キロ'). A newline made of
-    "\\r\\n" comes from both.
+    "\\r\\n" comes from both. Vectorised where nothing changes (most characters of most pages):
+    about 0.3 us a character, against 5 us traced one by one.
     """
-    chars: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    ends = np.arange(1, len(codes) + 1, dtype=np.int32)
+    keep = np.ones(len(codes), dtype=bool)
     for match in NEWLINES.finditer(text):
-        _keep_visible(text, pos, match.start(), chars, spans)
-        chars.append("\n")
-        spans.append((match.start(), match.end()))
-        pos = match.end()
-    _keep_visible(text, pos, len(text), chars, spans)
-    visible = "".join(chars)
+        codes[match.start()] = 0x0A
+        ends[match.start()] = match.end()
+        keep[match.start() + 1 : match.end()] = False
+    dropped = [ord(c) for c in set(text) if c != "\n" and c != "\t" and _is_droppable(c)]
+    if dropped:
+        keep &= ~np.isin(codes, dropped)
+    visible = codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
+    spans = np.stack([np.nonzero(keep)[0].astype(np.int32), ends[keep]], axis=1)
     if visible.isascii():
-        return visible, _array(spans)
+        return visible, spans
     out: list[str] = []
-    out_spans: list[tuple[int, int]] = []
+    out_spans: list[Spans] = []
     pos = 0
     for match in _protected_pattern().finditer(visible):
-        _nfkc_traced(visible, spans, pos, match.start(), out, out_spans)
+        _nfkc_segment(visible, spans, pos, match.start(), out, out_spans)
         out.append(match.group())
-        out_spans.extend(spans[match.start() : match.end()])
+        out_spans.append(spans[match.start() : match.end()])
         pos = match.end()
-    _nfkc_traced(visible, spans, pos, len(visible), out, out_spans)
-    return "".join(out), _array(out_spans)
+    _nfkc_segment(visible, spans, pos, len(visible), out, out_spans)
+    return "".join(out), np.concatenate(out_spans) if out_spans else spans[:0]
 
 
-def _keep_visible(text: str, start: int, end: int, chars: list[str], spans: list[tuple[int, int]]) -> None:
-    for i in range(start, end):
-        c = text[i]
-        if c == "\n" or c == "\t" or not _is_droppable(c):
-            chars.append(c)
-            spans.append((i, i + 1))
+def _nfkc_segment(
+    text: str, spans: Spans, start: int, end: int, out: list[str], out_spans: list[Spans]
+) -> None:
+    """NFKC of text[start:end]: characters NFKC leaves alone pass through as they are; each run of
+    the others is traced with the character before it (the one a combining mark attaches to)."""
+    segment = text[start:end]
+    if not segment:
+        return
+    if unicodedata.is_normalized("NFKC", segment):
+        out.append(segment)
+        out_spans.append(spans[start:end])
+        return
+    hot = [c for c in set(segment) if not _inert(c)]
+    pieces: list[str] = []
+    piece_spans: list[Spans] = []
+    pos = start
+    for match in re.finditer("[" + "".join(map(re.escape, hot)) + "]+", segment):
+        first = max(start + match.start() - 1, pos)
+        pieces.append(text[pos:first])
+        piece_spans.append(spans[pos:first])
+        _nfkc_traced(text, spans, first, start + match.end(), pieces, piece_spans)
+        pos = start + match.end()
+    pieces.append(text[pos:end])
+    piece_spans.append(spans[pos:end])
+    folded = unicodedata.normalize("NFKC", segment)
+    if "".join(pieces) != folded:  # not seen in practice: exact about the text, coarse about origins
+        pieces = [folded]
+        piece_spans = [np.tile([spans[start][0], spans[end - 1][1]], (len(folded), 1)).astype(np.int32)]
+    out.extend(pieces)
+    out_spans.extend(piece_spans)
+
+
+@cache
+def _inert(c: str) -> bool:
+    """NFKC leaves the character alone and never joins it to the one before."""
+    return _nfkc(c) == c and not unicodedata.combining(c) and c not in _second_of_pair()
+
+
+@cache
+def _second_of_pair() -> frozenset[str]:
+    """Characters canonical composition may join to the character before them (the second half of a
+    canonical decomposition, and Hangul vowel and final jamo). Built once: about 0.1 s."""
+    found = {chr(cp) for cp in range(0x1161, 0x1176)} | {chr(cp) for cp in range(0x11A8, 0x11C3)}
+    for cp in range(0x30000):  # canonical decompositions end at U+2FA1D
+        parts = unicodedata.decomposition(chr(cp)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            found.add(chr(int(parts[1], 16)))
+    return frozenset(found)
+
+
+@cache
+def _starts_afresh(c: str) -> bool:
+    """NFKC never joins the character to what comes before: its folded form starts with a character
+    that is not combining and not the second half of a canonical pair."""
+    folded = _nfkc(c)
+    return bool(folded) and not unicodedata.combining(folded[0]) and folded[0] not in _second_of_pair()
 
 
 @cache
@@ -122,41 +190,25 @@ def _nfkc(text: str) -> str:
 
 
 def _nfkc_traced(
-    text: str,
-    spans: list[tuple[int, int]],
-    start: int,
-    end: int,
-    out: list[str],
-    out_spans: list[tuple[int, int]],
+    text: str, spans: Spans, start: int, end: int, out: list[str], out_spans: list[Spans]
 ) -> None:
     """NFKC of text[start:end], cluster by cluster: a character joins the cluster before it when
     NFKC would combine them (a combining mark, a half-width voiced sound mark)."""
-    segment = text[start:end]
-    if not segment:
-        return
-    if unicodedata.is_normalized("NFKC", segment):
-        out.append(segment)
-        out_spans.extend(spans[start:end])
-        return
-    pieces: list[tuple[str, int, int]] = []  # folded cluster, first and last+1 index into text
+    clusters: list[tuple[str, int, int]] = []  # folded cluster, first and last+1 index into text
     cluster_start, folded = start, _nfkc(text[start])
     for i in range(start + 1, end):
         alone = _nfkc(text[i])
+        if _starts_afresh(text[i]):  # most: no need to ask NFKC about the pair
+            clusters.append((folded, cluster_start, i))
+            cluster_start, folded = i, alone
+            continue
         together = unicodedata.normalize("NFKC", text[cluster_start : i + 1])
         if together == folded + alone or i - cluster_start >= _MAX_CLUSTER:
-            pieces.append((folded, cluster_start, i))
+            clusters.append((folded, cluster_start, i))
             cluster_start, folded = i, alone
         else:
             folded = together
-    pieces.append((folded, cluster_start, end))
-    if "".join(p for p, _, _ in pieces) != unicodedata.normalize("NFKC", segment):
-        # Not seen in practice; stay exact about the text and coarse about the origin.
-        pieces = [(unicodedata.normalize("NFKC", segment), start, end)]
-    for piece, first, stop in pieces:
-        span = (spans[first][0], spans[stop - 1][1])
+    clusters.append((folded, cluster_start, end))
+    for piece, first, stop in clusters:
         out.append(piece)
-        out_spans.extend([span] * len(piece))
-
-
-def _array(spans: list[tuple[int, int]]) -> Spans:
-    return np.array(spans, dtype=np.int32).reshape(-1, 2)
+        out_spans.append(np.tile([spans[first][0], spans[stop - 1][1]], (len(piece), 1)).astype(np.int32))

@@ -17,12 +17,16 @@ wrong one.
 from __future__ import annotations
 
 import logging
+import re
 
 import numpy as np
 
-from ingestion.fold import Spans, fold_traced
+from ingestion.fold import Spans, fold_traced, visible_chars
 
 logger = logging.getLogger(__name__)
+
+
+_HYPHEN = ord("-")
 
 
 def map_normalized(raw: str, lines: list[str], kept: list[bool], text: str) -> Spans | None:
@@ -32,31 +36,30 @@ def map_normalized(raw: str, lines: list[str], kept: list[bool], text: str) -> S
     which survived the boilerplate step.
     """
     folded, origins = fold_traced(raw)
-    visible = [i for i, c in enumerate(folded) if not c.isspace()]
-    kept_positions: list[int] = []
-    taken = 0
-    for line, keep in zip(lines, kept, strict=True):
-        count = sum(1 for c in line if not c.isspace())
-        if keep:
-            kept_positions.extend(visible[taken : taken + count])
-        taken += count
-    line_chars = "".join(c for line in lines for c in line if not c.isspace())
-    if taken != len(visible) or line_chars != "".join(folded[i] for i in visible):
+    folded_at, folded_chars = visible_chars(folded)
+    joined = "\n".join(lines)
+    lines_at, lines_chars = visible_chars(joined)
+    if not np.array_equal(folded_chars, lines_chars):
         logger.warning("text map: cleaned lines differ from the folded page chars=%d", len(raw))
         return None
-    spans = np.full((len(text), 2), -1, dtype=np.int32)
-    q = 0
-    for k, c in enumerate(text):
-        if c.isspace():
-            continue
-        while q < len(kept_positions) and folded[kept_positions[q]] != c and folded[kept_positions[q]] == "-":
-            q += 1  # a hyphen removed where the line was glued to the next ("hyphen-" + "ated")
-        if q == len(kept_positions) or folded[kept_positions[q]] != c:
-            logger.warning("text map: normalised text differs from its lines at=%d chars=%d", k, len(text))
+    line_of = np.searchsorted(
+        np.array([m.start() for m in re.finditer("\n", joined)], dtype=np.int64), lines_at
+    )
+    keep = np.array(kept, dtype=bool)[line_of] if len(line_of) else np.zeros(0, dtype=bool)
+    kept_at, kept_chars = folded_at[keep], folded_chars[keep]
+    text_at, text_chars = visible_chars(text)
+    while len(kept_chars) > len(text_chars) or not np.array_equal(kept_chars, text_chars):
+        # Where they first differ the kept lines must hold a hyphen that was removed where the line
+        # was glued to the next ("hyphen-" + "ated"); anything else means the map would be wrong.
+        n = min(len(kept_chars), len(text_chars))
+        differ = np.nonzero(kept_chars[:n] != text_chars[:n])[0]
+        first = int(differ[0]) if len(differ) else n
+        if first >= len(kept_chars) or kept_chars[first] != _HYPHEN:
+            logger.warning(
+                "text map: normalised text differs from its lines at=%d chars=%d", first, len(text)
+            )
             return None
-        spans[k] = origins[kept_positions[q]]
-        q += 1
-    if any(folded[i] != "-" for i in kept_positions[q:]):
-        logger.warning("text map: normalised text ends early chars=%d", len(text))
-        return None
+        kept_at, kept_chars = np.delete(kept_at, first), np.delete(kept_chars, first)
+    spans = np.full((len(text), 2), -1, dtype=np.int32)
+    spans[text_at] = origins[kept_at]
     return spans
