@@ -194,9 +194,11 @@ class Pipeline:
         self, job: jobs.ClaimedJob, loaded: LoadedDocument, drafts: list[ChunkDraft], vectors: np.ndarray
     ) -> None:
         """Chunks, pages and the `ready` status land together, or not at all."""
+        doc_id = job.document_id
+        # Encoded before the transaction: it holds the write lock (SQLite) for as short as it can.
+        boxes = [None if p.boxes is None else encode_boxes(p.boxes) for p in loaded.pages]
         with session_scope(self.factory, write=True) as session:
             jobs.assert_owned(session, job.job_id, self.owner)
-            doc_id = job.document_id
             # Defensive: nothing should be here (only this transaction writes chunks), but a document
             # must never end with two sets.
             session.execute(delete(m.Chunk).where(m.Chunk.document_id == doc_id))
@@ -210,9 +212,9 @@ class Pipeline:
                         "label": p.label,
                         "text": p.text,
                         "ocr": p.ocr,
-                        "boxes": None if p.boxes is None else encode_boxes(p.boxes),
+                        "boxes": page_boxes,
                     }
-                    for p in loaded.pages
+                    for p, page_boxes in zip(loaded.pages, boxes, strict=True)
                 ],
             )
             session.execute(
