@@ -108,15 +108,23 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
         metrics.serve(args.metrics_port, args.metrics_host)
         logger.info("worker metrics on http://%s:%s/metrics", args.metrics_host, args.metrics_port)
     container = build_container(settings, with_index=False)
-    worker = Worker(settings, container.factory, container.embedder, metrics=metrics)
+    workers = [
+        Worker(settings, container.factory, container.embedder, metrics=metrics)
+        for _ in range(settings.worker.threads)
+    ]
 
     def _stop(signum: int, _frame: Any) -> None:
-        logger.info("signal %s: finishing the current job, then stopping", signum)
-        worker.stop_event.set()
+        logger.info("signal %s: finishing the current jobs, then stopping", signum)
+        for w in workers:
+            w.stop_event.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker.run_forever()
+    for extra in workers[1:]:
+        extra.start_thread()
+    workers[0].run_forever()
+    for extra in workers[1:]:
+        extra.stop()
     container.close()
     return 0
 
@@ -307,6 +315,7 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from app.services.doctor import run_doctor
+    from ingestion.ocr import ocr_report
 
     if not args.json:
         print(
@@ -314,6 +323,9 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     report = run_doctor(settings, measure=not args.no_measure)
+    # OCR belongs to ingestion, which app.services can't import: composed here.
+    report["ocr"] = ocr = ocr_report(settings.ocr)
+    report["ok"] = report["ok"] and ocr["ok"]
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0 if report["ok"] else 1
@@ -343,6 +355,15 @@ def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
             f"speed      prompt {speed['prompt_tokens_per_s']} tokens/s ({speed['prompt_tokens']} tokens, "
             f"first token after {speed['ttft_s']} s), decode {speed['decode_tokens_per_s']} tokens/s"
         )
+    if ocr["available"]:
+        languages = "+".join(ocr.get("languages") or [])
+        vertical = (
+            "vertical Japanese" if ocr.get("vertical") else "no vertical Japanese (tesseract-ocr-jpn-vert)"
+        )
+        print(f"OCR        Tesseract {ocr.get('version') or '?'}: {languages}, {vertical}")
+    else:
+        state = "PROBLEM" if not ocr["ok"] else "off"
+        print(f"OCR        {state}: {ocr['problem']}")
     print("all good" if report["ok"] else "problems found (see above)")
     return 0 if report["ok"] else 1
 

@@ -48,15 +48,17 @@ def create_app(
         assert container.index_sync is not None
         container.index_sync.start()
         container.preload_generator()
-        worker = None
-        if cfg.worker.embedded:
-            worker = Worker(
+        workers = [
+            Worker(
                 cfg,
                 container.factory,
                 container.embedder,
                 metrics=registry,
                 on_job_done=container.index_sync.wake,  # a finished document is searchable at once
             )
+            for _ in range(cfg.worker.threads if cfg.worker.embedded else 0)
+        ]
+        for worker in workers:
             worker.start_thread()
         app.state.container = container
         logger.info("shiori ready db=%s", container.engine.url.render_as_string(hide_password=True))
@@ -64,7 +66,9 @@ def create_app(
             yield
         finally:
             app.state.container = None
-            if worker is not None:
+            for worker in workers:
+                worker.stop_event.set()  # all finish their current job together
+            for worker in workers:
                 await anyio.to_thread.run_sync(worker.stop)
             await anyio.to_thread.run_sync(container.close)
 

@@ -5,8 +5,9 @@ markers like [1] or [1][2]. Small models also write [1, 2], ［1］, 【1】 or 
 markers (bare parentheses are not: (1) is too often list numbering). Markers for numbers with no
 source are removed from the answer. Each marker belongs to the sentence it ends, including one
 written after the 。 or period ("…である。[1]"). Each explicit citation is checked lexically against
-its source (app.core.support); a sentence with content and no marker gets an "inferred" citation
-when some source clearly contains it, and is flagged unsupported when nothing backs it.
+its source (app.core.support); a sentence with content and no marker, or whose markers all fail the
+check, gets an "inferred" citation when another source clearly contains it, and is flagged
+unsupported when nothing backs it.
 """
 
 from __future__ import annotations
@@ -134,8 +135,12 @@ def check_citations(
             score, (a, b) = passages[n].support(claim)
             status: Status = "verified" if score >= support_threshold else "unsupported"
             own.append(Citation(n, index, score, status, a, b))
-        if not numbers and has_content(claim) and passages:
-            n, (score, (a, b)) = max(((n, p.support(claim)) for n, p in passages.items()), key=_by_score)
+        # Citing nothing, or only sources that don't hold it (small models often write the wrong
+        # number: "[2]" for what source 1 says): the source that clearly contains it is named too, as
+        # inferred, and the wrong citation stays flagged.
+        others = {n: p for n, p in passages.items() if n not in numbers}
+        if others and has_content(claim) and not any(c.status == "verified" for c in own):
+            n, (score, (a, b)) = max(((n, p.support(claim)) for n, p in others.items()), key=_by_score)
             if score >= infer_threshold:
                 own.append(Citation(n, index, score, "inferred", a, b))
         supported = not has_content(claim) or any(c.status != "unsupported" for c in own)

@@ -28,6 +28,10 @@ class PathsSettings(BaseModel):
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def page_cache_dir(self) -> Path:
+        return self.data_dir / "cache" / "pages"
+
 
 class DatabaseSettings(BaseModel):
     # None means "SQLite file inside data_dir"; see Settings.database_url.
@@ -153,6 +157,9 @@ class RerankSettings(BaseModel):
 
 class WorkerSettings(BaseModel):
     embedded: bool = True  # run an ingestion worker thread inside `shiori serve`
+    # Jobs one process works on at once (threads, each claiming its own job): with two, a long document
+    # (a 200-page scan is minutes of OCR) never holds up the small ones queued behind it.
+    threads: int = Field(2, ge=1, le=16)
     poll_interval_s: float = Field(0.5, gt=0)
     lease_s: float = Field(60.0, gt=1)
     max_attempts: int = Field(3, ge=1)
@@ -206,6 +213,13 @@ class OcrSettings(BaseModel):
         "jpn_vert+eng", description="for vertical Japanese; empty: never try vertical"
     )
     command: str = "tesseract"
+
+
+class PageImageSettings(BaseModel):
+    """Page images for the citation view (GET /api/v1/documents/{id}/pages/{n}/image)."""
+
+    cache_mb: int = Field(512, ge=0, description="disk kept for rendered pages; least recently used go first")
+    render_timeout_s: float = Field(30.0, gt=0, description="one page's render in its child process")
 
 
 class AuthSettings(BaseModel):
@@ -264,6 +278,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings()
     ingest: IngestSettings = IngestSettings()
     ocr: OcrSettings = OcrSettings()
+    page_images: PageImageSettings = PageImageSettings()
     server: ServerSettings = ServerSettings()
     auth: AuthSettings = AuthSettings()
     cors: CorsSettings = CorsSettings()

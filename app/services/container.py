@@ -26,6 +26,7 @@ from app.services.documents import get_or_create_collection
 from app.services.index_sync import IndexSync
 from app.services.indexing import IndexRegistry, create_registry
 from app.services.library import Library
+from app.services.page_images import PageImages
 from app.services.retrieval import Retriever, create_retriever
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ class Container:
     factory: SessionFactory
     embedder: Embedder
     library: Library
+    page_images: PageImages
     registry: IndexRegistry | None = None
     index_sync: IndexSync | None = None
     retriever: Retriever | None = None
@@ -123,8 +125,26 @@ def build_container(
     warm_up = getattr(embedder, "warm_up", None)
     if warm_up is not None:
         warm_up()
-    library = Library(factory, settings.paths.uploads_dir, max_upload_bytes=settings.limits.max_upload_bytes)
-    c = Container(settings=settings, engine=engine, factory=factory, embedder=embedder, library=library)
+    page_images = PageImages(
+        settings.paths.page_cache_dir,
+        settings.paths.uploads_dir,
+        cache_bytes=settings.page_images.cache_mb * 1024 * 1024,
+        timeout_s=settings.page_images.render_timeout_s,
+    )
+    library = Library(
+        factory,
+        settings.paths.uploads_dir,
+        max_upload_bytes=settings.limits.max_upload_bytes,
+        derived=page_images,
+    )
+    c = Container(
+        settings=settings,
+        engine=engine,
+        factory=factory,
+        embedder=embedder,
+        library=library,
+        page_images=page_images,
+    )
     if with_index:
         c.registry = create_registry(settings, factory, embedder)
         library.index = c.registry  # deleting a document takes it out of search at once

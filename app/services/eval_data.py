@@ -131,9 +131,9 @@ def load_litrag(name: str, rows: list[dict[str, Any]]) -> EvalDataset:
     for i, row in enumerate(rows):
         gold = set()
         for chunk in row.get("positive_chunk_list", []):
-            gold.add(passages.add(_chunk_text(chunk), chunk.get("title", "")))
+            gold.add(passages.add(*_chunk_text(chunk)))
         for chunk in row.get("negative_chunk_list", []):
-            passages.add(_chunk_text(chunk), chunk.get("title", ""))
+            passages.add(*_chunk_text(chunk))
         kind = tuple(row.get("qa_type", []))
         # A_negative_only: no passage holds the answer; the right answer is to abstain.
         answerable = "A_negative_only" not in kind
@@ -151,9 +151,13 @@ def load_litrag(name: str, rows: list[dict[str, Any]]) -> EvalDataset:
     return EvalDataset(name, "litrag", passages.items, questions)
 
 
-def _chunk_text(chunk: dict[str, Any]) -> str:
+def _chunk_text(chunk: dict[str, Any] | str) -> tuple[str, str]:
+    """(passage text, title) of a LIT-RAGBench chunk: `{title, content}` in en.jsonl, a plain string in
+    ja.jsonl as published."""
+    if isinstance(chunk, str):
+        return chunk, ""
     title, content = str(chunk.get("title") or "").strip(), str(chunk["content"])
-    return f"{title}\n{content}" if title else content
+    return (f"{title}\n{content}" if title else content), title
 
 
 def load_simple(name: str, rows: list[dict[str, Any]]) -> EvalDataset:

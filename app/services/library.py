@@ -29,6 +29,12 @@ class DocumentIndex(Protocol):
     def remove_document(self, document_id: int) -> object: ...
 
 
+class DerivedFiles(Protocol):
+    """Files made from a document (rendered pages): dropped when it is deleted."""
+
+    def forget(self, document_id: int) -> None: ...
+
+
 @dataclass(frozen=True)
 class AddedFile:
     document_id: int
@@ -46,11 +52,13 @@ class Library:
         *,
         max_upload_bytes: int,
         index: DocumentIndex | None = None,
+        derived: DerivedFiles | None = None,
     ) -> None:
         self.factory = factory
         self.uploads_dir = uploads_dir
         self.max_upload_bytes = max_upload_bytes
         self.index = index
+        self.derived = derived
 
     # ---- collections ---------------------------------------------------------------------------
     def ensure_collection(self, name: str) -> None:
@@ -120,5 +128,7 @@ class Library:
                 raise document_not_found(document_id)
             stored = docs.delete_document(session, self.uploads_dir, doc)
         stored.unlink(missing_ok=True)  # after the commit: a failed delete never loses the file
+        if self.derived is not None:
+            self.derived.forget(document_id)
         if self.index is not None:
             self.index.remove_document(document_id)

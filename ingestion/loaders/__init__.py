@@ -114,8 +114,10 @@ def _read_with_ocr(
     ocr: DocumentOcr,
     on_page: Callable[[int, int], None] | None,
 ) -> None:
-    """OCR the pages whose reason says OCR can read them; their text and reason are replaced."""
-    numbers = [n for n, r in reasons.items() if r is not None and r.startswith(_NEEDS_OCR)]
+    """OCR the pages whose reason says OCR can read them, and scans with a thin text layer; their text
+    and reason are replaced (a thin layer only where OCR read more than it holds)."""
+    thin = {p.number for p in raw.pages if p.thin_text_layer and reasons[p.number] is None}
+    numbers = [n for n, r in reasons.items() if (r is not None and r.startswith(_NEEDS_OCR)) or n in thin]
     if not numbers:
         return
     if raw.mime == PDF:
@@ -126,11 +128,17 @@ def _read_with_ocr(
     by_number = {p.number: p for p in raw.pages}
     for outcome in outcomes:
         page = by_number[outcome.number]
+        if page.number in thin and _content_chars(outcome.text or "") <= _content_chars(page.text):
+            continue  # OCR found no more than the thin layer has: keep the layer's text
         if outcome.text is None:
             reasons[page.number] = outcome.reason
             continue
         page.text, page.ocr, page.has_images, page.boxes = outcome.text, True, True, outcome.boxes
         reasons[page.number] = _quality_reason(page)
+
+
+def _content_chars(text: str) -> int:
+    return len("".join(text.split()))
 
 
 def _extract(

@@ -42,6 +42,10 @@ class RawPage:
     label: str | None = None
     error: str | None = None  # set when the page itself could not be read
     has_images: bool | None = None  # for pages without text: scanned (True) or blank (False)
+    # A scan with a thin text layer: an image covers most of the page and the layer holds only a few
+    # characters (a page number, a stamp, "Scanned with ..."). OCR reads it; its text replaces the
+    # layer's when it reads more.
+    thin_text_layer: bool = False
     ocr: bool = False  # text read by OCR
     boxes: PageBoxes | None = None  # one box per character of `text`, where the loader knows them
 

@@ -34,6 +34,11 @@ _PDFIUM_LOCK = threading.Lock()
 # A rendered page for OCR is capped at this many pixels (A3 at 300 dpi is 17 million): a PDF page can
 # claim to be 200 inches wide, and 40 MB of grey is already more than Tesseract reads well.
 _MAX_RENDER_PIXELS = 40_000_000
+# A text layer this thin (non-space characters) over a page-sized image is a stamp or a page number on
+# a scan, not the page's text. A typed page's figure with its caption has an image too, but covers less
+# of the page or has more text.
+_THIN_TEXT_CHARS = 40
+_SCAN_COVER = 0.6  # share of the page's area under images
 _GENERIC_TITLES = {"untitled", "untitled document", "microsoft word", "document", "no title"}
 
 _OPEN_ERRORS = {
@@ -125,12 +130,13 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, char_boxes: bool) -> RawPage
             textpage.close()
         # Only for pages without text: tells a scan (needs OCR) from a blank page.
         has_images = None if text.strip() else _has_image(page)
+        thin = 0 < len("".join(text.split())) < _THIN_TEXT_CHARS and _image_cover(page) >= _SCAN_COVER
     except pdfium.PdfiumError as exc:
         logger.info("pdf text extraction failed page=%d error=%s", number, exc)
         return RawPage(number, "", label, error="page could not be read (damaged)")
     finally:
         page.close()
-    return RawPage(number, text, label, has_images=has_images, boxes=boxes)
+    return RawPage(number, text, label, has_images=has_images, thin_text_layer=thin, boxes=boxes)
 
 
 def _char_boxes(
@@ -146,6 +152,20 @@ def _char_boxes(
 def _has_image(page: pdfium.PdfPage) -> bool:
     images = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4)
     return next(iter(images), None) is not None
+
+
+def _image_cover(page: pdfium.PdfPage) -> float:
+    """The share of the page's area under image objects (overlaps counted twice, capped at 1)."""
+    width, height = page.get_size()
+    if width <= 0 or height <= 0:
+        return 0.0
+    covered = 0.0
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+        left, bottom, right, top = image.get_bounds()
+        covered += max(0.0, min(right, width) - max(left, 0.0)) * max(
+            0.0, min(top, height) - max(bottom, 0.0)
+        )
+    return min(1.0, covered / (width * height))
 
 
 def _label(pdf: pdfium.PdfDocument, index: int) -> str | None:

@@ -13,7 +13,14 @@ from ingestion.ocr.document import (
     OcrLimits,
     OcrOutcome,
 )
-from ingestion.ocr.engine import INSTALL_HINT, OcrEngine, TesseractEngine, make_ocr_engine, unavailable_reason
+from ingestion.ocr.engine import (
+    INSTALL_HINT,
+    OcrEngine,
+    TesseractEngine,
+    make_ocr_engine,
+    ocr_report,
+    unavailable_reason,
+)
 from ingestion.ocr.tesseract import OcrError, OcrLine, OcrPage, OcrWord
 
 __all__ = [
@@ -32,6 +39,7 @@ __all__ = [
     "TesseractEngine",
     "limits_from_settings",
     "make_document_ocr",
+    "ocr_report",
     "unavailable_reason",
 ]
 

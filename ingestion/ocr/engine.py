@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -115,6 +115,21 @@ def unavailable_reason(settings: OcrSettings) -> str | None:
     return None
 
 
+def ocr_report(settings: OcrSettings) -> dict[str, Any]:
+    """What `shiori doctor` says about OCR: whether it will run, Tesseract's version and languages,
+    and, when it won't, why. `ok` is False only where OCR was asked for (enabled=true) and can't run;
+    auto mode without Tesseract is a choice, not a fault."""
+    reason = unavailable_reason(settings)
+    report: dict[str, Any] = {"enabled": settings.enabled, "available": reason is None, "problem": reason}
+    if shutil.which(settings.command) is not None:
+        report["version"] = _tesseract_version(settings.command)
+        report["languages"] = sorted(_installed_languages(settings.command) or ())
+        if settings.vertical_languages:
+            report["vertical"] = not _missing_languages(settings.command, settings.vertical_languages)
+    report["ok"] = reason is None or settings.enabled is not True
+    return report
+
+
 def make_ocr_engine(settings: OcrSettings) -> OcrEngine | None:
     """Tesseract when OCR is on and installed; None otherwise (see unavailable_reason). Without the
     vertical languages' data, vertical Japanese is not tried (and a warning says which package)."""
@@ -134,9 +149,27 @@ def make_ocr_engine(settings: OcrSettings) -> OcrEngine | None:
 
 def _missing_languages(command: str, languages: str) -> list[str]:
     """The languages of "jpn+eng" that `tesseract --list-langs` does not list (none if it can't say)."""
-    try:
-        listed = subprocess.run([command, "--list-langs"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+    installed = _installed_languages(command)
+    if installed is None:
         return []
-    installed = {line.strip() for line in (listed.stdout + listed.stderr).splitlines()[1:]}
     return [lang for lang in languages.split("+") if lang and lang not in installed]
+
+
+def _installed_languages(command: str) -> set[str] | None:
+    """What `tesseract --list-langs` lists after its heading line; None when it can't be run."""
+    listed = _tesseract_says(command, "--list-langs")
+    return None if listed is None else {line.strip() for line in listed.splitlines()[1:] if line.strip()}
+
+
+def _tesseract_version(command: str) -> str | None:
+    said = _tesseract_says(command, "--version")
+    first = said.split()[:2] if said else []
+    return first[1] if len(first) == 2 else None  # "tesseract 5.3.0"
+
+
+def _tesseract_says(command: str, flag: str) -> str | None:
+    try:
+        done = subprocess.run([command, flag], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout + done.stderr

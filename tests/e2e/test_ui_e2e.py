@@ -34,6 +34,7 @@ UI_INDEX = REPO / "app" / "ui" / "dist" / "index.html"
 SHOTS = REPO / "test-artifacts" / "ui"
 PDF = CORPUS / "pdf/good/ja_gov_notice_mhlw-tsuchi.pdf"
 LOCKED_PDF = CORPUS / "pdf/bad/bad_encrypted_userpw_utf8-aes256-r6.pdf"
+SCAN = CORPUS / "pdf/bad/bad_scanned_image-only_en.pdf"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -543,3 +544,32 @@ def test_other_sites_cannot_use_the_local_api(browser: Any, server: Server, tmp_
         assert "host_not_allowed" in page.content() and '"role"' not in page.content()
     finally:
         rebinding.close()
+
+
+def test_a_scan_shows_ocr_progress_and_its_text_is_marked_ocr(browser: Any, server: Server) -> None:
+    """#12: a scanned PDF's upload row says "OCR page x of n" while Tesseract reads it; its page text
+    carries the OCR badge, with the explanation for screen readers."""
+    context = browser.new_context(viewport=DESKTOP, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(server.url + "/")
+        page.wait_for_selector("select#collection option", state="attached")
+        page.set_input_files("[data-testid=file-input]", [str(SCAN)])
+        item = page.locator("[data-testid=upload-item]", has_text=SCAN.name)
+        seen: set[str] = set()
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            seen.update(page.locator("[data-testid=upload-status]").all_text_contents())
+            if item.count() and item.get_attribute("data-tone") not in (None, "active"):
+                break
+            time.sleep(0.05)
+        assert item.get_attribute("data-tone") == "done", " | ".join(sorted(seen))
+        assert any(s.startswith("OCR page") for s in seen), " | ".join(sorted(seen))
+        page.get_by_role("button", name=f"View text: {SCAN.name}").click()
+        view = page.locator("[data-testid=document-view]")
+        view.wait_for()
+        badge = view.locator("[data-testid=ocr-badge]")
+        badge.wait_for()
+        assert "OCR" in badge.inner_text() and "Read from an image of the page by OCR" in badge.text_content()
+    finally:
+        context.close()

@@ -14,14 +14,20 @@ from PIL import Image
 A4_POINTS = (595.0, 842.0)
 
 
-def write_pdf(path: Path, pages: list[str | Image.Image | None]) -> Path:
-    """Each page: a string (typed with a text layer), an image (a scanned page), None (blank)."""
+def write_pdf(path: Path, pages: list[str | Image.Image | tuple[Image.Image, str] | None]) -> Path:
+    """Each page: a string (typed with a text layer), an image (a scanned page), an image with a string
+    (a scan with a few typed words on it, like a stamped page number), None (blank)."""
     pdf = pdfium.PdfDocument.new()
     for index, content in enumerate(pages):
-        if isinstance(content, Image.Image):
-            scan = _image_pdf(content)
+        if isinstance(content, (Image.Image, tuple)):
+            image, stamp = content if isinstance(content, tuple) else (content, "")
+            scan = _image_pdf(image)
             pdf.import_pages(scan, [0], index)
             scan.close()
+            if stamp:
+                page = pdf[index]
+                _add_text(pdf, page, stamp)
+                page.close()
             continue
         page = pdf.new_page(*A4_POINTS)
         if content:

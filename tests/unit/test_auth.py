@@ -41,7 +41,6 @@ class World:
     keys: dict[str, str]
     alpha_doc: int
     beta_doc: int
-    alpha_pdf: int  # a PDF in alpha: its pages have character boxes
 
     def h(self, who: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys[who]}"} if who in self.keys else {}
@@ -75,22 +74,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with api_client(create_app(settings, generator=FakeGenerator(SCRIPT))) as client:
         admin = {"Authorization": f"Bearer {keys['admin']}"}
         ids = []
-        for name, text in (("alpha", ALPHA_TEXT), ("beta", BETA_TEXT)):
+        # Alpha's is a PDF, so that its page image and its character boxes can be drawn.
+        alpha_pdf = write_pdf(tmp_path_factory.mktemp("alpha") / "alpha.pdf", [ALPHA_TEXT.strip()])
+        for name, file in (
+            ("alpha", ("alpha.pdf", alpha_pdf.read_bytes())),
+            ("beta", ("beta.txt", BETA_TEXT)),
+        ):
             assert client.post("/api/v1/collections", json={"name": name}, headers=admin).status_code == 201
-            r = client.post(
-                f"/api/v1/collections/{name}/documents",
-                files=[("files", (f"{name}.txt", text.encode()))],
-                headers=admin,
-            )
+            r = client.post(f"/api/v1/collections/{name}/documents", files=[("files", file)], headers=admin)
             ids.append(r.json()["documents"][0]["document_id"])
-        pdf = write_pdf(tmp_path_factory.mktemp("pdf") / "alpha.pdf", [ALPHA_TEXT]).read_bytes()
-        r = client.post(
-            "/api/v1/collections/alpha/documents", files=[("files", ("alpha.pdf", pdf))], headers=admin
-        )
-        ids.append(r.json()["documents"][0]["document_id"])
         for doc_id in ids:
             wait_ready(client, doc_id, admin)
-        yield World(client, settings, keys, ids[0], ids[1], ids[2])
+        yield World(client, settings, keys, ids[0], ids[1])
 
 
 # ---- the matrix ------------------------------------------------------------------------------------
@@ -104,6 +99,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/documents/{document_id}/file", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/pages/{page}", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/pages/{page}/boxes", None, "reader"),
+    ("GET", "/api/v1/documents/{document_id}/pages/{page}/image", None, "reader"),
     ("DELETE", "/api/v1/documents/{document_id}", None, "writer"),
     ("POST", "/api/v1/search", {"query": "reactor", "collection": "alpha"}, "reader"),
     ("POST", "/api/v1/ask", {"question": "How hot is the reactor?", "collection": "alpha"}, "reader"),
@@ -131,7 +127,7 @@ def call(world: World, method: str, path: str, body: dict[str, Any] | None, who:
     # Deleting for real would change the world: allowed callers hit an id that doesn't exist (404).
     doc = 999_999 if method == "DELETE" else world.alpha_doc
     if path.endswith("/boxes"):
-        doc, path = world.alpha_pdf, path + "?start=0&end=5"
+        path += "?start=0&end=5"
     url = path.format(collection="alpha", document_id=doc, page=1, key_id=999_999)
     if body is not None:
         body = {k: (v.format(who=who) if isinstance(v, str) else v) for k, v in body.items()}
@@ -236,7 +232,7 @@ def test_other_collections_look_exactly_like_missing_ones(world: World, who: str
             "beta",
             "nope",
         )
-    for suffix in ("", "/file", "/pages/1", "/pages/1/boxes?start=0&end=5"):
+    for suffix in ("", "/file", "/pages/1", "/pages/1/boxes?start=0&end=5", "/pages/1/image"):
         same_404(
             c.get(f"/api/v1/documents/{world.beta_doc}{suffix}", headers=h),
             c.get(f"/api/v1/documents/999999{suffix}", headers=h),

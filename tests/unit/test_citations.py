@@ -275,6 +275,23 @@ def test_verified_unsupported_and_inferred_in_english() -> None:
         assert 0.0 <= c.support <= 1.0
 
 
+def test_a_wrong_number_stays_flagged_and_the_source_that_holds_it_is_named() -> None:
+    # What the bundled model wrote over a spreadsheet: the fact is in source 1, the marker says [2].
+    sheet = "品名: カワウソ人形 | 数量: 42 | 倉庫: 大阪\n品名: クジラ模型 | 数量: 37 | 倉庫: 札幌"
+    sources = [
+        SourceRef(1, sheet),
+        SourceRef(2, "展示室の入場料は大人五百円です。子どもは無料で入場できます。"),
+    ]
+    report = check_citations("クジラ模型は札幌の倉庫にあります。[2]", sources)
+    assert statuses(report) == [(0, 2, "unsupported"), (0, 1, "inferred")]
+    assert report.sentences[0].supported and report.unsupported_sentences == []
+    inferred = report.citations[1]
+    assert "札幌" in sheet[inferred.evidence_start : inferred.evidence_end]
+    # Nothing holds it: the wrong citation is all there is, and the sentence is flagged.
+    report = check_citations("アザラシには毎朝サバを与えます。[2]", sources)
+    assert statuses(report) == [(0, 2, "unsupported")] and report.unsupported_sentences == [0]
+
+
 def test_contentless_sentences_are_neither_flagged_nor_inferred() -> None:
     report = check_citations("はい。In short: Yes. 以上です。", SOURCES)
     assert report.citations == [] and report.unsupported_sentences == []

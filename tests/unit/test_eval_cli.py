@@ -93,7 +93,9 @@ def test_answers_run_the_answering_service_and_strip_citation_markers(
     # EM counts only if "[1]" was stripped: "333メートル[1]。" must score as "333メートル".
     assert answers["EM"] == pytest.approx(1 / 3, abs=1e-3)
     assert answers["contains_answer"] == pytest.approx(1 / 3, abs=1e-3)
-    assert answers["citation_precision"] == 1.0  # [1] is the top passage, the gold one in keyword mode
+    # [1] is the top passage, the gold one in keyword mode. "333メートル" is not in Fuji's or Biwa's
+    # passage, so there the tower's passage, which holds it, is cited too (inferred): 3 of 5 gold.
+    assert answers["citation_precision"] == pytest.approx(3 / 5)
 
 
 def test_answers_are_scored_through_the_hook(

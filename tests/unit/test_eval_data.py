@@ -76,6 +76,37 @@ def test_litrag_questions_without_positives_expect_abstention(tmp_path: Path) ->
     assert not q2.answerable and q2.answers == () and not q2.has_gold
 
 
+def test_litrag_japanese_file_with_plain_string_chunks_loads(tmp_path: Path) -> None:
+    # LIT-RAGBench's ja.jsonl as published: chunks are strings, not {title, content}.
+    rows = [
+        {
+            "question": "梅雨の期間は？",
+            "answer": "六月から七月",
+            "qa_type": ["R_single"],
+            "positive_chunk_list": ["梅雨は六月から七月まで続く。"],
+            "negative_chunk_list": ["台風は秋に多い。", "梅雨は六月から七月まで続く。"],
+        },
+        {
+            "question": "雪の量は？",
+            "answer": "答えられません",
+            "qa_type": ["A_negative_only"],
+            "positive_chunk_list": [],
+            "negative_chunk_list": ["台風は秋に多い。"],
+        },
+    ]
+    path = tmp_path / "ja.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert detect_format(path) == "litrag"
+    ds = load_dataset(path)
+    assert [(p.text, p.title) for p in ds.passages] == [
+        ("梅雨は六月から七月まで続く。", ""),
+        ("台風は秋に多い。", ""),
+    ]
+    q1, q2 = ds.questions
+    assert q1.gold_passages == {ds.passages[0].key} and q1.answers == ("六月から七月",)
+    assert not q2.answerable
+
+
 def test_simple_jsonl_for_your_own_questions(tmp_path: Path) -> None:
     path = tmp_path / "mine.jsonl"
     lines = [

@@ -4,6 +4,7 @@ search hits. Real Tesseract: tests/integration/test_ocr_tesseract.py."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from PIL import Image
 from app.api.app import create_app
 from app.core.errors import UnreadableDocument
 from app.core.settings import OcrSettings, Settings
+from ingestion import pipeline
 from ingestion.loaders import load_document
 from ingestion.ocr import DocumentOcr, OcrError, OcrLimits, OcrPage, unavailable_reason
 from ingestion.ocr.tesseract import join_words, parse_tsv
@@ -120,6 +122,21 @@ def test_a_text_layer_of_garbage_is_replaced_by_ocr(tmp_path: Path) -> None:
     doc = load_document(path, ocr=DocumentOcr(engine, limits()))
     assert [(p.number, p.ocr) for p in doc.pages] == [(1, True), (2, False)]
     assert doc.pages[0].text.startswith("The quick brown fox")
+
+
+def test_a_scan_with_a_thin_text_layer_is_read_by_ocr(tmp_path: Path) -> None:
+    # A stamp typed over a scanned page: the text layer holds the stamp, the image holds the page.
+    a4 = scan((1654, 2339))  # at 200 dpi, so the stamp lands on the page
+    path = write_pdf(tmp_path / "stamped.pdf", [(a4, "Received 2026-04-01"), (a4, "Checked by Sato"), TYPED])
+    engine = FakeEngine(
+        ocr_page("The scanned page says much more than its stamp. Received 2026-04-01"),
+        ocr_page("Sato"),  # OCR read no more than the layer holds: the layer's text stays
+    )
+    doc = load_document(path, ocr=DocumentOcr(engine, limits()))
+    assert [(p.number, p.ocr) for p in doc.pages] == [(1, True), (2, False), (3, False)]
+    assert doc.pages[0].text.startswith("The scanned page says much more")
+    assert doc.pages[1].text == "Checked by Sato"
+    assert len(engine.images) == 2  # the typed page is not rendered
 
 
 def test_a_page_whose_ocr_confidence_is_too_low_is_skipped_never_indexed(tmp_path: Path) -> None:
@@ -235,3 +252,36 @@ def test_ocr_pages_are_marked_in_search_hits_and_pages(
     typed = client.post("/api/v1/search", json={"query": "typed text layer", "k": 5}).json()["passages"]
     assert any(h["document_id"] == doc_id and h["page"] == 1 and h["ocr"] is False for h in typed)
     assert client.get(f"/api/v1/documents/{doc_id}/pages/2").json()["ocr"] is True
+
+
+class BlockingEngine(FakeEngine):
+    """Reads nothing until released: a long scan, still in OCR."""
+
+    def __init__(self, *readings: OcrPage | OcrError) -> None:
+        super().__init__(*readings)
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def read(self, image: Image.Image, *, dpi: int | None, timeout_s: float) -> OcrPage:
+        self.started.set()
+        assert self.release.wait(30), "never released"
+        return super().read(image, dpi=dpi, timeout_s=timeout_s)
+
+
+def test_a_long_scan_does_not_hold_up_the_documents_queued_behind_it(
+    make_settings: Callable[..., Settings], sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = BlockingEngine(ocr_page("The scanned page, read at last."))
+    monkeypatch.setattr(pipeline, "make_document_ocr", lambda _settings: DocumentOcr(engine, limits()))
+    settings = make_settings(sqlite_url, worker={"embedded": True, "threads": 2, "poll_interval_s": 0.05})
+    with api_client(create_app(settings)) as client:
+        scan_id = upload(client, ("scan.pdf", write_pdf(tmp_path / "scan.pdf", [scan()]).read_bytes()))
+        scan_id = scan_id.json()["documents"][0]["document_id"]
+        assert engine.started.wait(20), "the scan never reached OCR"
+        note = upload(client, ("note.txt", b"A short note about the otters' new pool."))
+        note_id = note.json()["documents"][0]["document_id"]
+        assert wait_terminal(client, note_id)["status"] == "ready"  # while the scan is still in OCR
+        scan_doc = client.get(f"/api/v1/documents/{scan_id}").json()
+        assert scan_doc["status"] == "processing"
+        engine.release.set()
+        assert wait_terminal(client, scan_id)["status"] == "ready"

@@ -23,6 +23,7 @@ from app.api.schemas import (
 )
 from app.api.security import ReaderDep, WriterDep, check_collection, check_document, check_document_id
 from app.core.errors import InvalidInput, PayloadTooLarge
+from app.core.page_render import MAX_WIDTH, MIN_WIDTH, ImageFormat
 from app.db import models as m
 from app.services import documents as docs
 from app.services.page_boxes import span_boxes
@@ -231,4 +232,35 @@ def get_document_file(
         filename=doc.filename,
         content_disposition_type="inline" if media == "application/pdf" else "attachment",
         headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get(
+    "/documents/{document_id}/pages/{page}/image",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"image/png": {}, "image/webp": {}}},
+        404: {"model": ErrorOut},
+        422: {"model": ErrorOut},
+    },
+)
+def get_page_image(
+    document_id: DocumentId,
+    page: Annotated[int, Path(ge=1, le=MAX_PAGE)],
+    principal: ReaderDep,
+    session: SessionDep,
+    container: ContainerDep,
+    width: Annotated[int, Query(ge=MIN_WIDTH, le=MAX_WIDTH, description="pixels; rounded up to 100")] = 1200,
+    format: Annotated[ImageFormat, Query()] = "png",  # noqa: A002 - the query parameter's name
+) -> FileResponse:
+    """A page of a PDF or an uploaded image, drawn `width` pixels wide (the page's shape kept). The
+    first request renders it (a second or so), later ones come from the cache. Word, PowerPoint,
+    Excel and text documents have no page images (404 `no_page_image`)."""
+    doc = docs.get_document(session, document_id)
+    check_document(principal, doc)
+    image = container.page_images.get(session, doc, page, width, format)
+    return FileResponse(
+        image.path,
+        media_type=image.media_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
     )

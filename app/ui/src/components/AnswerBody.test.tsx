@@ -224,4 +224,22 @@ describe("placeChips", () => {
     );
     expect(chips.map((c) => c.status)).toEqual(["verified", "unsupported"]);
   });
+
+  it("keeps a wrong number flagged and adds the source that holds the sentence", () => {
+    const text = "クジラ模型は札幌の倉庫にあります。[2]";
+    const { text: placed, chips } = placeChips(
+      text,
+      [source(1), source(2)],
+      {
+        sentences: [{ start: 0, end: text.length, text, numbers: [2], supported: true }],
+        citations: [citation(2, 0, "unsupported"), citation(1, 0, "inferred")],
+      },
+      "final",
+    );
+    expect(chips.map((c) => [c.number, c.status])).toEqual([
+      [2, "unsupported"],
+      [1, "inferred"],
+    ]);
+    expect(placed.startsWith("クジラ模型は札幌の倉庫にあります。")).toBe(true);
+  });
 });

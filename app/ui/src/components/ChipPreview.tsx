@@ -4,6 +4,7 @@
 import { useLayoutEffect, useRef, useState } from "preact/hooks";
 
 import { useI18n } from "../i18n";
+import { OcrBadge } from "./OcrBadge";
 import { evidenceInPassage, type Chip } from "../lib/citations";
 import { pageText, percent, textLang } from "../lib/format";
 import { StatusBadge } from "./StatusBadge";
@@ -73,6 +74,7 @@ export function ChipPreview({ chip, anchor }: { chip: Chip; anchor: DOMRect }) {
             <span class="chip-preview__num">{chip.number}</span>
             <span class="chip-preview__title">{source.title}</span>
             <span class="chip-preview__page">{pageText(t, source.page, source.page_label)}</span>
+            <OcrBadge ocr={source.ocr} />
           </div>
           <div class="chip-preview__status">
             <StatusBadge status={chip.status} />

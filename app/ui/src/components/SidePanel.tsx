@@ -7,6 +7,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { api, ApiError } from "../api/client";
 import type { Citation, DocumentInfo, PageText, Source } from "../api/types";
 import { useI18n } from "../i18n";
+import { OcrBadge } from "./OcrBadge";
 import type { ChipStatus } from "../lib/citations";
 import { pageText, percent, textLang } from "../lib/format";
 import { locatePassage, segments, type Span } from "../lib/highlight";
@@ -131,6 +132,7 @@ function PassageView({
         <p class="passage__eyebrow">
           <span class="num-badge">{source.number}</span>
           {pageText(t, source.page, source.page_label)}
+          <OcrBadge ocr={source.ocr} />
           {status && <StatusBadge status={status} />}
         </p>
         <h3
@@ -228,6 +230,7 @@ function DocumentView({
           <span aria-live="polite">
             {total ? t("page_of", { page: pageNumber, total }) : pageText(t, pageNumber, page?.page_label)}
           </span>
+          <OcrBadge ocr={page?.ocr} />
           <button
             type="button"
             class="icon-btn"
@@ -288,6 +291,7 @@ function SourcesView({ turn, onView }: { turn: Turn | null; onView: (view: Panel
                     {s.title}
                   </span>
                   <span class="source-card__page">{pageText(t, s.page, s.page_label)}</span>
+                  <OcrBadge ocr={s.ocr} />
                 </span>
                 <span class="source-card__text" lang={textLang(s.shown || s.text)}>
                   {s.shown || s.text}

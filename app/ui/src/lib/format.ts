@@ -22,10 +22,29 @@ export function formatDate(iso: string, lang: Lang): string {
   }).format(date);
 }
 
+// An Office document's pages name themselves (ingestion/loaders: pptx, xlsx, delimited, docx) in a
+// fixed grammar, stored in English; shown here in the reader's language.
+const OFFICE_PAGES: [RegExp, (m: RegExpMatchArray, t: Translate) => string][] = [
+  [/^Slide (\d+)$/, (m, t) => t("page_slide", { n: m[1] })],
+  [
+    /^Sheet (.+) \(rows (\d+)–(\d+)\)$/,
+    (m, t) => t("page_sheet_rows", { name: m[1], first: m[2], last: m[3] }),
+  ],
+  [/^Sheet (.+)$/, (m, t) => t("page_sheet", { name: m[1] })],
+  [/^Rows (\d+)–(\d+)$/, (m, t) => t("page_rows", { first: m[1], last: m[2] })],
+  [/^Section (\d+)$/, (m, t) => t("page_section", { n: m[1] })],
+  [/^Footnotes$/, (_, t) => t("page_footnotes")],
+  [/^Endnotes$/, (_, t) => t("page_endnotes")],
+  [/^Comments$/, (_, t) => t("page_comments")],
+];
+
 export function pageText(t: Translate, page: number, label: string | null | undefined): string {
   if (!label || label === String(page)) return t("page", { page });
-  // A PDF's printed page label ("iii") goes beside the page number; an Office document's page names
-  // itself ("Slide 3", "Sheet 売上 (rows 1–200)", "Footnotes").
+  for (const [pattern, say] of OFFICE_PAGES) {
+    const m = label.match(pattern);
+    if (m) return say(m, t);
+  }
+  // A PDF's printed page label ("iii") goes beside the page number; other names stand alone.
   return label.includes(" ") || !/\d|^[ivxlcdm]+$/i.test(label)
     ? label
     : t("page_with_label", { page, label });
