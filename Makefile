@@ -84,6 +84,7 @@ test-ui: ui
 
 # Debian's Chromium (and a Japanese font) for the browser e2e tests; Playwright never downloads one.
 # Tesseract with its Japanese (horizontal and vertical) and English data for OCR and its tests.
+# Poppler's pdftotext, the outside reference the character-box tests compare Shiori's boxes with.
 # And docker-compose, to validate docker-compose.yml (Docker itself can't run containers here).
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-eng
 browser:
@@ -93,6 +94,9 @@ browser:
 	@(command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx jpn_vert) \
 		|| (apt-get update -qq && apt-get install -y -qq $(OCR_PACKAGES) fonts-ipafont-gothic >/dev/null) \
 		|| echo "could not install Tesseract: the OCR tests will skip (fail under CI)"
+	@command -v pdftotext >/dev/null 2>&1 \
+		|| (apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null) \
+		|| echo "could not install poppler-utils: the character-box reference tests will skip (fail under CI)"
 	@command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 \
 		|| (apt-get update -qq && apt-get install -y -qq docker-compose >/dev/null 2>&1) \
 		|| echo "could not install docker-compose: the compose file validation will skip (fail under CI)"

@@ -4,8 +4,8 @@ Offsets index into the text this module returns, so everything that changes char
 here, once. Steps, per page unless noted:
 
 1. Newlines unified to "\\n"; control, format (zero-width, soft hyphen) and private-use characters
-   dropped; tabs become spaces.
-2. "Safe" NFKC (see `safe_nfkc`).
+   dropped; tabs become spaces (ingestion.fold).
+2. "Safe" NFKC (see `safe_nfkc`, ingestion.fold).
 3. Spaces collapsed, lines stripped; letter-spaced Japanese ("届 出 事 項") and one-character
    vertical table cells rejoined.
 4. Boilerplate lines dropped (whole document): running headers, footers and page numbers that
@@ -16,6 +16,9 @@ here, once. Steps, per page unless noted:
    joined without), Japanese lines broken mid-sentence (without a space) when the line ends with 、
    or, in laid-out documents (PDF), runs to the document's usual full line width. Headings, list
    items, table rows and code fences are left alone.
+
+`normalize_pages_mapped` returns the same text with a map back to the raw text (ingestion.text_map),
+so a character offset in the normalised page finds the characters, and the boxes, it came from.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from functools import cache
+from dataclasses import dataclass
 
 from app.core.text import JAPANESE
+from ingestion.fold import Spans, fold, safe_nfkc
+from ingestion.text_map import map_normalized
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +41,6 @@ _BOILERPLATE_MAX_LEN = 100
 _MASKED_MAX_LEN = 60
 _SINGLE_PAGE_REPEATS = 5
 
-_KEEP_CF = {"\u200c", "\u200d"}  # ZWNJ/ZWJ shape Indic/Persian text and emoji
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _DIGITS = re.compile(r"\d+")
 _FENCE = re.compile(r"^(?:```|~~~)")
@@ -50,19 +53,53 @@ _JA_SENTENCE_END = "。．.！？!?:："
 _JA_CLOSERS = "」』）)】〕〉》\"'”’"
 
 
+__all__ = ["MappedText", "normalize_pages", "normalize_pages_mapped", "safe_nfkc"]
+
+
 def normalize_pages(pages: list[str], *, layout_wrapped: bool = True) -> list[str]:
     """Normalise every page of one document; returns one string per input page, same order.
 
     `layout_wrapped`: lines were broken by a page layout (PDF), so a Japanese line that runs to the
     full line width continues on the next. Text files' lines are the author's own: pass False.
     """
+    return [page.text for page in _normalize(pages, layout_wrapped)]
+
+
+@dataclass(frozen=True)
+class MappedText:
+    text: str  # exactly what normalize_pages returns for the page
+    # For each character: [start, end) in the page's raw text it came from, (-1, -1) for a space
+    # or line break the normaliser wrote; None where the map could not be built (ingestion.text_map).
+    spans: Spans | None
+
+
+def normalize_pages_mapped(pages: list[str], *, layout_wrapped: bool = True) -> list[MappedText]:
+    """`normalize_pages`, with a map from every normalised character back to the raw text."""
+    return [
+        MappedText(page.text, map_normalized(raw, page.lines, page.kept, page.text))
+        for raw, page in zip(pages, _normalize(pages, layout_wrapped), strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class _Normalized:
+    text: str
+    lines: list[str]  # the page's lines after steps 1-3
+    kept: list[bool]  # which of them step 4 kept
+
+
+def _normalize(pages: list[str], layout_wrapped: bool) -> list[_Normalized]:
     lines_per_page = [_clean_lines(p) for p in pages]
-    lines_per_page = _drop_boilerplate(lines_per_page)
-    width = _usual_cjk_width(lines_per_page) if layout_wrapped else None
+    kept_per_page = _boilerplate_masks(lines_per_page)
+    bodies = [
+        [line for line, keep in zip(lines, kept, strict=True) if keep]
+        for lines, kept in zip(lines_per_page, kept_per_page, strict=True)
+    ]
+    width = _usual_cjk_width(bodies) if layout_wrapped else None
     out = []
-    for lines in lines_per_page:
-        text = "\n".join(_join_broken_lines(lines, width))
-        out.append(re.sub(r"\n{3,}", "\n\n", text).strip())
+    for lines, kept, body in zip(lines_per_page, kept_per_page, bodies, strict=True):
+        text = "\n".join(_join_broken_lines(body, width))
+        out.append(_Normalized(re.sub(r"\n{3,}", "\n\n", text).strip(), lines, kept))
     return out
 
 
@@ -70,58 +107,9 @@ def normalize_pages(pages: list[str], *, layout_wrapped: bool = True) -> list[st
 
 
 def _clean_lines(text: str) -> list[str]:
-    text = _NEWLINES.sub("\n", text)
-    text = "".join(c for c in text if c == "\n" or c == "\t" or not _is_droppable(c))
-    text = safe_nfkc(text)
+    text = fold(text)
     lines = [_fix_letter_spacing(_SPACES.sub(" ", line).strip()) for line in text.split("\n")]
     return _join_vertical_cells(lines)
-
-
-@cache
-def _is_droppable(c: str) -> bool:
-    cat = unicodedata.category(c)
-    return cat in ("Cc", "Co", "Cs") or (cat == "Cf" and c not in _KEEP_CF)
-
-
-def safe_nfkc(text: str) -> str:
-    """NFKC except where the compatibility mapping throws away meaning.
-
-    Folded (safe): full-width ASCII -> ASCII, half-width katakana -> full-width, ideographic
-    space, ligatures (ﬁ), Kangxi radicals and compatibility ideographs (⽣ -> 生), squared
-    abbreviations (㌔ -> キロ), math-alphabet letters (𝑑 -> d).
-    Kept as they are: circled/parenthesised/full-stop numbers and letters (①, ⑴, ⒈, ⓐ, ㊤ are
-    clause and list markers: "①≦③" must not become "1≦3"), superscripts and subscripts (x², CO₂),
-    vulgar fractions (½), Roman-numeral characters (Ⅲ), ordinal indicators (ª) and spacing
-    diacritics (´ would become a space plus a combining accent).
-    """
-    if text.isascii():
-        return text
-    parts = _protected_pattern().split(text)
-    # split() with one capturing group alternates: unprotected, protected, unprotected, ...
-    return "".join(p if i % 2 else unicodedata.normalize("NFKC", p) for i, p in enumerate(parts))
-
-
-@cache
-def _protected_pattern() -> re.Pattern[str]:
-    keep_tags = ("<circle>", "<super>", "<sub>", "<fraction>")
-    chars = set("\u00a8\u00aa\u00af\u00b4\u00b8\u00ba\u02d8\u02d9\u02da\u02db\u02dc\u02dd")
-    for lo, hi in (
-        (0xA0, 0xFF),
-        (0x2070, 0x209F),
-        (0x2150, 0x218F),
-        (0x2460, 0x24FF),
-        (0x3200, 0x32FF),
-        (0x1F100, 0x1F1FF),
-    ):
-        for cp in range(lo, hi + 1):
-            ch = chr(cp)
-            if (
-                unicodedata.decomposition(ch).startswith(keep_tags)
-                or 0x2160 <= cp <= 0x2188
-                or (0x2460 <= cp <= 0x24FF)
-            ):
-                chars.add(ch)
-    return re.compile("([" + "".join(re.escape(c) for c in sorted(chars)) + "]+)")
 
 
 def _is_cjk_token(tok: str) -> bool:
@@ -190,11 +178,12 @@ def _numbers_go_up(lines: list[str]) -> bool:
     return any(all(a[k] < b[k] for a, b in zip(rows, rows[1:], strict=False)) for k in range(len(rows[0])))
 
 
-def _drop_boilerplate(pages: list[list[str]]) -> list[list[str]]:
+def _boilerplate_masks(pages: list[list[str]]) -> list[list[bool]]:
+    """For each line of each page: True to keep it, False for boilerplate."""
     if len(pages) == 1:
-        return [_drop_single_page_repeats(pages[0])]
+        return [_single_page_mask(pages[0])]
     if len(pages) < _BOILERPLATE_MIN_PAGES:
-        return pages
+        return [[True] * len(lines) for lines in pages]
     threshold = max(_BOILERPLATE_MIN_PAGES, _BOILERPLATE_MIN_SHARE * len(pages))
     exact: Counter[str] = Counter()
     masked: dict[str, list[str]] = {}  # key -> its line on each page where it occurs exactly once
@@ -209,12 +198,12 @@ def _drop_boilerplate(pages: list[list[str]]) -> list[list[str]]:
     bad_lines = {line for line, n in exact.items() if n >= threshold}
     bad_keys = {k for k, found in masked.items() if len(found) >= threshold and _numbers_go_up(found)}
     if not bad_lines and not bad_keys:
-        return pages
+        return [[True] * len(lines) for lines in pages]
     logger.debug("boilerplate exact=%d numbered=%d pages=%d", len(bad_lines), len(bad_keys), len(pages))
-    return [[line for line in lines if not _is_bad(line, bad_lines, bad_keys)] for lines in pages]
+    return [[not _is_bad(line, bad_lines, bad_keys) for line in lines] for lines in pages]
 
 
-def _drop_single_page_repeats(lines: list[str]) -> list[str]:
+def _single_page_mask(lines: list[str]) -> list[bool]:
     short = [line for line in lines if line and len(line) <= _BOILERPLATE_MAX_LEN]
     bad_lines = {line for line, n in Counter(short).items() if n >= _SINGLE_PAGE_REPEATS}
     masked: dict[str, list[str]] = {}
@@ -225,7 +214,7 @@ def _drop_single_page_repeats(lines: list[str]) -> list[str]:
     bad_keys = {
         k for k, found in masked.items() if len(found) >= _SINGLE_PAGE_REPEATS and _numbers_go_up(found)
     }
-    return [line for line in lines if not _is_bad(line, bad_lines, bad_keys)]
+    return [not _is_bad(line, bad_lines, bad_keys) for line in lines]
 
 
 def _is_bad(line: str, bad_lines: set[str], bad_keys: set[str]) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import delete, insert, select, update
 
+from app.core.char_boxes import encode_boxes
 from app.core.chunking import ChunkDraft, chunk_pages
 from app.core.embedding import Embedder
 from app.core.settings import Settings
@@ -161,6 +162,7 @@ class Pipeline:
             ocr=self.ocr,
             ocr_off=self.ocr_off,
             on_ocr_page=on_ocr_page,
+            char_boxes=self.settings.ingest.char_boxes,
         )
 
     def _chunk(self, loaded: LoadedDocument, progress: Progress, keeper: LeaseKeeper) -> list[ChunkDraft]:
@@ -192,9 +194,11 @@ class Pipeline:
         self, job: jobs.ClaimedJob, loaded: LoadedDocument, drafts: list[ChunkDraft], vectors: np.ndarray
     ) -> None:
         """Chunks, pages and the `ready` status land together, or not at all."""
+        doc_id = job.document_id
+        # Encoded before the transaction: it holds the write lock (SQLite) for as short as it can.
+        boxes = [None if p.boxes is None else encode_boxes(p.boxes) for p in loaded.pages]
         with session_scope(self.factory, write=True) as session:
             jobs.assert_owned(session, job.job_id, self.owner)
-            doc_id = job.document_id
             # Defensive: nothing should be here (only this transaction writes chunks), but a document
             # must never end with two sets.
             session.execute(delete(m.Chunk).where(m.Chunk.document_id == doc_id))
@@ -208,8 +212,9 @@ class Pipeline:
                         "label": p.label,
                         "text": p.text,
                         "ocr": p.ocr,
+                        "boxes": page_boxes,
                     }
-                    for p in loaded.pages
+                    for p, page_boxes in zip(loaded.pages, boxes, strict=True)
                 ],
             )
             session.execute(

@@ -85,6 +85,38 @@ class PageOut(BaseModel):
     ocr: bool = Field(False, description="The text was read by OCR (a scan or an image)")
 
 
+class BoxRectOut(BaseModel):
+    x0: float = Field(description="Left edge")
+    y0: float = Field(description="Top edge")
+    x1: float = Field(description="Right edge")
+    y1: float = Field(description="Bottom edge")
+    vertical: bool = Field(description="The rectangle runs down a column of vertical writing")
+
+    def rounded(self) -> BoxRectOut:
+        """To 1/100 point: finer than any screen shows, and a quarter of the JSON."""
+        return self.model_copy(update={k: round(getattr(self, k), 2) for k in ("x0", "y0", "x1", "y1")})
+
+
+class PageBoxesOut(BaseModel):
+    document_id: int
+    page: int = Field(description="1-based physical page")
+    start: int = Field(description="Offset of the span in the page's normalised text")
+    end: int
+    width: float = Field(
+        description="Page width in page units: PDF points (1/72 inch) of the page as displayed (its "
+        "crop box, turned by its rotation); for an image file, 1/72 inch at its declared resolution. "
+        "Scale rectangles by the width of the image they are drawn on over this"
+    )
+    height: float = Field(description="Page height in page units")
+    rects: list[BoxRectOut] = Field(
+        description="The span's character boxes merged per line (per column in vertical writing), in "
+        "reading order; origin at the page's top-left corner, y down"
+    )
+    missing: int = Field(
+        description="Characters of the span (not counting whitespace) without a box; they are not drawn"
+    )
+
+
 class SearchIn(BaseModel):
     query: str = Field(min_length=1, examples=["Transformerを提案した論文は？"])
     collection: str = "default"

@@ -182,6 +182,12 @@ class LimitsSettings(BaseModel):
     rate_burst: int = Field(120, ge=1)
 
 
+class IngestSettings(BaseModel):
+    # Keep the box of every character of PDF and OCR'd pages (pages.boxes), so a citation's span can be
+    # drawn on the page (GET /api/v1/documents/{id}/pages/{n}/boxes). Off: those pages have no boxes.
+    char_boxes: bool = True
+
+
 class OcrSettings(BaseModel):
     """OCR with Tesseract (its CLI, one subprocess a page) for scans, photos of pages and PDF pages
     whose text layer is garbage. Defaults measured by bench/ocr.py on 2 cores."""
@@ -275,6 +281,7 @@ class Settings(BaseSettings):
     rerank: RerankSettings = RerankSettings()
     worker: WorkerSettings = WorkerSettings()
     limits: LimitsSettings = LimitsSettings()
+    ingest: IngestSettings = IngestSettings()
     ocr: OcrSettings = OcrSettings()
     page_images: PageImageSettings = PageImageSettings()
     server: ServerSettings = ServerSettings()

@@ -151,6 +151,9 @@ class Page(Base):
     label: Mapped[str | None] = mapped_column(String(50))  # printed page label, e.g. "iii"
     text: Mapped[str] = mapped_column(Text)
     ocr: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # read by OCR
+    # Each character's box (app.core.char_boxes); None for pages without (text files, Office, pages
+    # ingested before boxes were kept). Deferred: only the boxes endpoint reads it.
+    boxes: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
 
 
 class IngestJob(Base):

@@ -40,7 +40,7 @@ from ingestion.loaders.sniff import (
 )
 from ingestion.loaders.text import read_text
 from ingestion.loaders.xlsx import read_xlsx
-from ingestion.normalize import normalize_pages
+from ingestion.normalize import MappedText, normalize_pages, normalize_pages_mapped
 from ingestion.ocr import DocumentOcr
 from ingestion.quality import BLANK_PAGE, NO_LETTERS, NO_TEXT_LAYER, assess_text, summarize_reasons
 
@@ -70,11 +70,13 @@ def load_document(
     ocr: DocumentOcr | None = None,
     ocr_off: str | None = None,
     on_ocr_page: Callable[[int, int], None] | None = None,
+    char_boxes: bool = True,
 ) -> LoadedDocument:
     """Read `path` into readable, normalised pages.
 
     `ocr` reads scanned pages, garbage text layers and images (None: OCR is off, `ocr_off` says why);
     `on_page` reports extraction, `on_ocr_page` OCR (page x of the n pages being OCR'd).
+    `char_boxes`: keep each character's box on PDF and OCR'd pages (Page.boxes).
     Raises UnsupportedFileType for a type we can't read and UnreadableDocument (with a message for
     people) when the file is accepted but yields no usable text.
     """
@@ -88,11 +90,11 @@ def load_document(
             )
         raw = read_image(path, mime, max_pages=max_pages)
     else:
-        raw = _extract(path, mime, max_pages=max_pages, on_page=on_page)
+        raw = _extract(path, mime, max_pages=max_pages, on_page=on_page, char_boxes=char_boxes)
     reasons = {p.number: _page_reason(p, raw.authored) for p in raw.pages}
     if ocr is not None and (mime == PDF or mime in IMAGE_KINDS):
         _read_with_ocr(path, raw, reasons, ocr, on_ocr_page)
-    doc = _to_pages(raw, reasons, ocr_off=ocr_off)
+    doc = _to_pages(raw, reasons, ocr_off=ocr_off, char_boxes=char_boxes)
     logger.info(
         "loaded document file=%s mime=%s pages=%d readable=%d skipped=%d ocr=%d",
         filename or path.name,
@@ -131,7 +133,7 @@ def _read_with_ocr(
         if outcome.text is None:
             reasons[page.number] = outcome.reason
             continue
-        page.text, page.ocr, page.has_images = outcome.text, True, True
+        page.text, page.ocr, page.has_images, page.boxes = outcome.text, True, True, outcome.boxes
         reasons[page.number] = _quality_reason(page)
 
 
@@ -140,8 +142,10 @@ def _content_chars(text: str) -> int:
 
 
 def _extract(
-    path: Path, mime: str, *, max_pages: int, on_page: Callable[[int, int], None] | None
+    path: Path, mime: str, *, max_pages: int, on_page: Callable[[int, int], None] | None, char_boxes: bool
 ) -> RawDocument:
+    if mime == PDF:  # the one reader that knows where its characters are
+        return read_pdf(path, max_pages=max_pages, on_page=on_page, char_boxes=char_boxes)
     if mime in _PAGED_READERS:
         return _PAGED_READERS[mime](path, max_pages=max_pages, on_page=on_page)
     if mime == HTML:
@@ -168,7 +172,9 @@ def _page_reason(page: RawPage, authored: bool) -> str | None:
     return _authored_reason(page.text) if authored else _quality_reason(page)
 
 
-def _to_pages(raw: RawDocument, reasons: dict[int, str | None], *, ocr_off: str | None) -> LoadedDocument:
+def _to_pages(
+    raw: RawDocument, reasons: dict[int, str | None], *, ocr_off: str | None, char_boxes: bool
+) -> LoadedDocument:
     kept = []
     skipped: list[SkippedPage] = []
     laid_out = raw.mime == PDF or raw.mime in IMAGE_KINDS
@@ -179,13 +185,19 @@ def _to_pages(raw: RawDocument, reasons: dict[int, str | None], *, ocr_off: str 
         else:
             skipped.append(SkippedPage(page.number, reason))
     if raw.authored:
-        texts = [_normalize_lines(p.text) for p in kept]
+        texts = [MappedText(_normalize_lines(p.text), None) for p in kept]
+    elif char_boxes and any(p.boxes is not None for p in kept):
+        texts = normalize_pages_mapped([p.text for p in kept], layout_wrapped=laid_out)
     else:
-        texts = normalize_pages([p.text for p in kept], layout_wrapped=laid_out)
+        plain = normalize_pages([p.text for p in kept], layout_wrapped=laid_out)
+        texts = [MappedText(t, None) for t in plain]
     pages = []
-    for page, text in zip(kept, texts, strict=True):
-        if text:
-            pages.append(Page(number=page.number, text=text, label=page.label, ocr=page.ocr))
+    for page, mapped in zip(kept, texts, strict=True):
+        if mapped.text:
+            boxes = None
+            if char_boxes and page.boxes is not None and mapped.spans is not None:
+                boxes = page.boxes.carried(mapped.spans)
+            pages.append(Page(page.number, mapped.text, page.label, ocr=page.ocr, boxes=boxes))
         else:
             skipped.append(SkippedPage(page.number, BLANK_PAGE if raw.authored else _ONLY_BOILERPLATE))
     skipped.sort(key=lambda s: s.number)

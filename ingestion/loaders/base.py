@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.core.char_boxes import PageBoxes
+
 
 @dataclass
 class Page:
@@ -13,6 +15,7 @@ class Page:
     # "Slide 3", "Sheet 売上 (rows 201–400)", "Section 2", "Footnotes" (at most 50 characters)
     label: str | None = None
     ocr: bool = False  # the text was read from the page's image by OCR, not from a text layer
+    boxes: PageBoxes | None = None  # one box per character of `text` (PDF and OCR'd pages)
 
 
 @dataclass
@@ -44,6 +47,7 @@ class RawPage:
     # layer's when it reads more.
     thin_text_layer: bool = False
     ocr: bool = False  # text read by OCR
+    boxes: PageBoxes | None = None  # one box per character of `text`, where the loader knows them
 
 
 @dataclass

@@ -21,9 +21,12 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+from app.core.char_boxes import PageBoxes
 from app.core.errors import UnreadableDocument
 from ingestion.loaders.base import RawDocument, RawPage
+from ingestion.loaders.pdf_boxes import page_char_boxes
 from ingestion.loaders.sniff import PDF
+from ingestion.ocr.boxes import PAGE_SIZE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +57,15 @@ _OPEN_ERRORS = {
 }
 
 
-def read_pdf(path: Path, *, max_pages: int, on_page: Callable[[int, int], None] | None = None) -> RawDocument:
-    """Extract raw text for every page. Raises UnreadableDocument for files that cannot be opened."""
+def read_pdf(
+    path: Path,
+    *,
+    max_pages: int,
+    on_page: Callable[[int, int], None] | None = None,
+    char_boxes: bool = True,
+) -> RawDocument:
+    """Extract raw text for every page, and with `char_boxes` each character's box
+    (ingestion.loaders.pdf_boxes). Raises UnreadableDocument for files that cannot be opened."""
     with _PDFIUM_LOCK:
         pdf = _open(path)
     try:
@@ -74,7 +84,7 @@ def read_pdf(path: Path, *, max_pages: int, on_page: Callable[[int, int], None] 
         pages = []
         for index in range(count):
             with _PDFIUM_LOCK:
-                pages.append(_read_page(pdf, index))
+                pages.append(_read_page(pdf, index, char_boxes))
             if on_page is not None:
                 on_page(index + 1, count)
         return RawDocument(mime=PDF, page_count=count, pages=pages, title=title)
@@ -103,7 +113,7 @@ def _title(pdf: pdfium.PdfDocument) -> str | None:
     return title if title and title.lower() not in _GENERIC_TITLES else None
 
 
-def _read_page(pdf: pdfium.PdfDocument, index: int) -> RawPage:
+def _read_page(pdf: pdfium.PdfDocument, index: int, char_boxes: bool) -> RawPage:
     number = index + 1
     label = _label(pdf, index)
     try:
@@ -115,6 +125,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> RawPage:
         textpage = page.get_textpage()
         try:
             text = _pdfium_text(textpage.get_text_bounded())
+            boxes = _char_boxes(page, textpage, text, number) if char_boxes and text.strip() else None
         finally:
             textpage.close()
         # Only for pages without text: tells a scan (needs OCR) from a blank page.
@@ -125,7 +136,17 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> RawPage:
         return RawPage(number, "", label, error="page could not be read (damaged)")
     finally:
         page.close()
-    return RawPage(number, text, label, has_images=has_images, thin_text_layer=thin)
+    return RawPage(number, text, label, has_images=has_images, thin_text_layer=thin, boxes=boxes)
+
+
+def _char_boxes(
+    page: pdfium.PdfPage, textpage: pdfium.PdfTextPage, text: str, number: int
+) -> PageBoxes | None:
+    try:
+        return page_char_boxes(page, textpage, text)
+    except Exception as exc:  # boxes are an extra: the page keeps its text whatever happens here
+        logger.warning("pdf char boxes failed page=%d error=%r", number, exc)
+        return None
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
@@ -198,4 +219,5 @@ def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> Image.Image | None
     finally:
         page.close()
     image.info["dpi"] = (dpi, dpi)
+    image.info[PAGE_SIZE_KEY] = (width_pt, height_pt)  # for the OCR'd characters' boxes
     return image

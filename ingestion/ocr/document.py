@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from app.core.char_boxes import PageBoxes
+from ingestion.ocr.boxes import ocr_char_boxes
 from ingestion.ocr.engine import OcrEngine
 from ingestion.ocr.tesseract import OcrError
 
@@ -44,6 +46,7 @@ class OcrOutcome:
     reason: str | None = None  # why it was skipped
     confidence: float | None = None
     vertical: bool = False
+    boxes: PageBoxes | None = None  # one box per character of `text`
 
 
 @dataclass
@@ -111,7 +114,13 @@ class DocumentOcr:
         if page.confidence < self.limits.min_confidence:
             logger.info("ocr page skipped page=%d confidence=%.1f", number, page.confidence)
             return OcrOutcome(number, reason=OCR_LOW_CONFIDENCE, confidence=page.confidence)
-        return OcrOutcome(number, text=text, confidence=page.confidence, vertical=page.vertical)
+        return OcrOutcome(
+            number,
+            text=text,
+            confidence=page.confidence,
+            vertical=page.vertical,
+            boxes=ocr_char_boxes(page, image),
+        )
 
 
 def image_dpi(image: Image.Image) -> int | None:

@@ -94,26 +94,42 @@ class OcrPage:
     @property
     def text(self) -> str:
         """Lines joined by newlines; a blank line between paragraphs (the normaliser joins the rest)."""
+        return self.text_and_positions()[0]
+
+    def text_and_positions(self) -> tuple[str, list[tuple[int, int] | None]]:
+        """`text`, and for each of its characters where it is in `lines`: (line index, offset in that
+        line's text); None for the line breaks between lines."""
         out: list[str] = []
+        owners: list[tuple[int, int] | None] = []
         previous: tuple[int, int] | None = None
-        for line in self.lines:
+        for index, line in enumerate(self.lines):
             key = (line.block, line.paragraph)
-            if previous is not None and key != previous:
-                out.append("")
-            out.append(line.text)
+            if previous is not None:
+                out.append("\n\n" if key != previous else "\n")
+                owners.extend([None] * len(out[-1]))
+            text = line.text
+            out.append(text)
+            owners.extend((index, offset) for offset in range(len(text)))
             previous = key
-        return "\n".join(out)
+        return "".join(out), owners
 
 
 def join_words(words: list[str]) -> str:
     """Japanese is written without spaces: Tesseract's word breaks inside it are not spaces; between
     two Latin words they are."""
+    return joined_words(words)[0]
+
+
+def joined_words(words: list[str]) -> tuple[str, list[int]]:
+    """`join_words`, and where each word starts in the result."""
     out = ""
+    starts = []
     for word in words:
         if out and not (_JAPANESE_EDGE.match(out[-1]) or _JAPANESE_EDGE.match(word[0])):
             out += " "
+        starts.append(len(out))
         out += word
-    return out
+    return out, starts
 
 
 def run_tesseract(

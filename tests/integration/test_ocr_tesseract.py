@@ -15,6 +15,7 @@ from PIL import ImageFilter
 
 from app.core.errors import UnreadableDocument
 from app.core.settings import OcrSettings
+from app.core.span_rects import span_rects
 from ingestion.loaders import load_document
 from ingestion.normalize import normalize_pages
 from ingestion.ocr import (
@@ -29,7 +30,8 @@ from ingestion.ocr.tesseract import run_tesseract
 from tests.conftest import CORPUS
 from tests.support.ci import require
 from tests.support.corpus import READ_BY_OCR, TESSERACT_MISSING
-from tests.support.page_images import cer, have_font, typeset
+from tests.support.page_images import cer, drawn_box, have_font, typeset
+from tests.support.pdf_files import write_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +82,42 @@ def test_an_uploaded_image_is_read_and_marked(tmp_path: Path) -> None:
     doc = load_document(path, ocr=make_document_ocr(OcrSettings()))
     assert doc.mime == "image/jpeg" and [p.ocr for p in doc.pages] == [True]
     assert "quick brown fox" in doc.pages[0].text
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    inter = max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "vertical", "kind"),
+    [(EN, "citations", False, "pdf"), (JA, "北海道", True, "pdf"), (JA, "小笠原諸島", False, "png")],
+    ids=["en-pdf", "ja-vertical-pdf", "ja-png"],
+)
+def test_boxes_of_a_read_word_land_where_it_was_drawn(
+    tmp_path: Path, text: str, word: str, vertical: bool, kind: str
+) -> None:
+    """#13: a scanned page's character boxes, from Tesseract's word boxes, in page points."""
+    image, typed = typeset(text, dpi=DPI, vertical=vertical)
+    lines = typed.split("\n")
+    line = next(i for i, t in enumerate(lines) if word in t)
+    start = lines[line].index(word)
+    drawn = [
+        v * 72 / DPI for v in drawn_box(lines, line, start, start + len(word), dpi=DPI, vertical=vertical)
+    ]
+    if kind == "pdf":
+        path = write_pdf(tmp_path / "scan.pdf", [image])
+    else:
+        path = tmp_path / "scan.png"
+        image.save(path, dpi=(DPI, DPI))
+    (page,) = load_document(path, ocr=make_document_ocr(OcrSettings())).pages
+    assert page.ocr and page.boxes is not None and page.text.count(word) == 1, page.text
+    at = page.text.index(word)
+    rects = span_rects(page.boxes, page.text, at, at + len(word)).rects
+    assert len(rects) == 1 and rects[0].vertical == vertical, rects
+    ours = (rects[0].x0, rects[0].y0, rects[0].x1, rects[0].y1)
+    assert iou(ours, tuple(drawn)) >= 0.5, (ours, drawn)
+    assert page.boxes.width == pytest.approx(8.27 * 72, abs=1)  # A4 in points, from a PDF or a PNG
 
 
 @pytest.mark.parametrize("name", sorted(READ_BY_OCR))

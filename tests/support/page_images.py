@@ -39,13 +39,10 @@ def typeset(
     seed: int = 0,
 ) -> tuple[Image.Image, str]:
     """The page image and the text that fitted on it (lines joined by newlines)."""
-    width, height = (round(d * dpi) for d in A4_INCHES)
-    size = round(_FONT_PT / 72 * dpi)
+    width, height, size, margin, step = _geometry(dpi)
     face = ImageFont.truetype(str(font), size)
     page = Image.new("L", (width, height), 255)
     draw = ImageDraw.Draw(page)
-    margin = round(_MARGIN_IN * dpi)
-    step = round(size * 1.7)  # line pitch
     if vertical:
         drawn = _draw_vertical(draw, face, text, size, step, margin, width, height)
     else:
@@ -56,6 +53,37 @@ def typeset(
         page = _add_noise(page, noise, seed)
     page.info["dpi"] = (dpi, dpi)
     return page, "\n".join(drawn)
+
+
+def _geometry(dpi: int) -> tuple[int, int, int, int, int]:
+    """Page width and height, font size, margin and line pitch in pixels."""
+    width, height = (round(d * dpi) for d in A4_INCHES)
+    size = round(_FONT_PT / 72 * dpi)
+    return width, height, size, round(_MARGIN_IN * dpi), round(size * 1.7)
+
+
+def drawn_box(
+    lines: list[str],
+    line: int,
+    start: int,
+    end: int,
+    *,
+    dpi: int = 300,
+    vertical: bool = False,
+    font: Path = GOTHIC,
+) -> tuple[float, float, float, float]:
+    """Where `typeset` drew characters start:end of its `line`-th line (column, when vertical): the
+    ink's left, top, right, bottom in pixels (an unskewed page)."""
+    width, _, size, margin, step = _geometry(dpi)
+    face = ImageFont.truetype(str(font), size)
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    text = lines[line]
+    if vertical:
+        x = width - margin - size - line * step
+        y = margin + face.getlength(text[:start], direction="ttb", features=["vert"])
+        return draw.textbbox((x, y), text[start:end], font=face, direction="ttb", features=["vert"])
+    x = margin + face.getlength(text[:start])
+    return draw.textbbox((x, margin + line * step), text[start:end], font=face)
 
 
 def _draw_horizontal(

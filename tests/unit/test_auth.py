@@ -74,7 +74,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with api_client(create_app(settings, generator=FakeGenerator(SCRIPT))) as client:
         admin = {"Authorization": f"Bearer {keys['admin']}"}
         ids = []
-        # Alpha's is a PDF, so that its page image can be drawn.
+        # Alpha's is a PDF, so that its page image and its character boxes can be drawn.
         alpha_pdf = write_pdf(tmp_path_factory.mktemp("alpha") / "alpha.pdf", [ALPHA_TEXT.strip()])
         for name, file in (
             ("alpha", ("alpha.pdf", alpha_pdf.read_bytes())),
@@ -98,6 +98,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, str]] = [
     ("GET", "/api/v1/documents/{document_id}", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/file", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/pages/{page}", None, "reader"),
+    ("GET", "/api/v1/documents/{document_id}/pages/{page}/boxes", None, "reader"),
     ("GET", "/api/v1/documents/{document_id}/pages/{page}/image", None, "reader"),
     ("DELETE", "/api/v1/documents/{document_id}", None, "writer"),
     ("POST", "/api/v1/search", {"query": "reactor", "collection": "alpha"}, "reader"),
@@ -125,6 +126,8 @@ def call(world: World, method: str, path: str, body: dict[str, Any] | None, who:
         headers = {"Authorization": "Bearer shk_" + "x" * 43}
     # Deleting for real would change the world: allowed callers hit an id that doesn't exist (404).
     doc = 999_999 if method == "DELETE" else world.alpha_doc
+    if path.endswith("/boxes"):
+        path += "?start=0&end=5"
     url = path.format(collection="alpha", document_id=doc, page=1, key_id=999_999)
     if body is not None:
         body = {k: (v.format(who=who) if isinstance(v, str) else v) for k, v in body.items()}
@@ -229,7 +232,7 @@ def test_other_collections_look_exactly_like_missing_ones(world: World, who: str
             "beta",
             "nope",
         )
-    for suffix in ("", "/file", "/pages/1", "/pages/1/image"):
+    for suffix in ("", "/file", "/pages/1", "/pages/1/boxes?start=0&end=5", "/pages/1/image"):
         same_404(
             c.get(f"/api/v1/documents/{world.beta_doc}{suffix}", headers=h),
             c.get(f"/api/v1/documents/999999{suffix}", headers=h),

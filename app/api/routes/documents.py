@@ -12,8 +12,10 @@ from app.api.multipart import read_multipart
 from app.api.schemas import (
     MAX_ID,
     MAX_PAGE,
+    BoxRectOut,
     DocumentOut,
     ErrorOut,
+    PageBoxesOut,
     PageOut,
     ProgressOut,
     UploadItemOut,
@@ -24,6 +26,7 @@ from app.core.errors import InvalidInput, PayloadTooLarge
 from app.core.page_render import MAX_WIDTH, MIN_WIDTH, ImageFormat
 from app.db import models as m
 from app.services import documents as docs
+from app.services.page_boxes import span_boxes
 
 router = APIRouter(prefix="/api/v1", tags=["documents"])
 
@@ -172,6 +175,39 @@ def get_page(
     row = docs.get_page(session, document_id, page)
     return PageOut(
         document_id=row.document_id, page=row.number, page_label=row.label, text=row.text, ocr=row.ocr
+    )
+
+
+@router.get(
+    "/documents/{document_id}/pages/{page}/boxes",
+    response_model=PageBoxesOut,
+    responses={404: {"model": ErrorOut}},
+)
+def get_page_boxes(
+    document_id: DocumentId,
+    page: Annotated[int, Path(ge=1, le=MAX_PAGE)],
+    principal: ReaderDep,
+    session: SessionDep,
+    start: Annotated[int, Query(ge=0, le=MAX_PAGE, description="First character of the span")],
+    end: Annotated[int, Query(ge=1, le=MAX_PAGE, description="One past the span's last character")],
+) -> PageBoxesOut:
+    """Where characters `start` to `end` of the page's normalised text (the offsets of passages and
+    citations) are printed on the page: rectangles to highlight on the page image. 404 with code
+    `boxes_unavailable` for pages without character boxes (text and Office files, documents ingested
+    before boxes were kept)."""
+    check_document_id(principal, session, document_id)
+    found = span_boxes(session, document_id, page, start, end)
+    return PageBoxesOut(
+        document_id=document_id,
+        page=page,
+        start=start,
+        end=end,
+        width=round(found.width, 2),
+        height=round(found.height, 2),
+        rects=[
+            BoxRectOut(x0=r.x0, y0=r.y0, x1=r.x1, y1=r.y1, vertical=r.vertical).rounded() for r in found.rects
+        ],
+        missing=found.missing,
     )
 
 

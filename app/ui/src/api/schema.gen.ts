@@ -143,6 +143,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/documents/{document_id}/pages/{page}/boxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Page Boxes
+         * @description Where characters `start` to `end` of the page's normalised text (the offsets of passages and
+         *     citations) are printed on the page: rectangles to highlight on the page image. 404 with code
+         *     `boxes_unavailable` for pages without character boxes (text and Office files, documents ingested
+         *     before boxes were kept).
+         */
+        get: operations["get_page_boxes_api_v1_documents__document_id__pages__page__boxes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/documents/{document_id}/file": {
         parameters: {
             query?: never;
@@ -387,6 +410,34 @@ export interface components {
              * @default false
              */
             stream: boolean;
+        };
+        /** BoxRectOut */
+        BoxRectOut: {
+            /**
+             * X0
+             * @description Left edge
+             */
+            x0: number;
+            /**
+             * Y0
+             * @description Top edge
+             */
+            y0: number;
+            /**
+             * X1
+             * @description Right edge
+             */
+            x1: number;
+            /**
+             * Y1
+             * @description Bottom edge
+             */
+            y1: number;
+            /**
+             * Vertical
+             * @description The rectangle runs down a column of vertical writing
+             */
+            vertical: boolean;
         };
         /** ChatCompletionIn */
         ChatCompletionIn: {
@@ -699,6 +750,43 @@ export interface components {
             created_at: string;
             /** Revoked At */
             revoked_at: string | null;
+        };
+        /** PageBoxesOut */
+        PageBoxesOut: {
+            /** Document Id */
+            document_id: number;
+            /**
+             * Page
+             * @description 1-based physical page
+             */
+            page: number;
+            /**
+             * Start
+             * @description Offset of the span in the page's normalised text
+             */
+            start: number;
+            /** End */
+            end: number;
+            /**
+             * Width
+             * @description Page width in page units: PDF points (1/72 inch) of the page as displayed (its crop box, turned by its rotation); for an image file, 1/72 inch at its declared resolution. Scale rectangles by the width of the image they are drawn on over this
+             */
+            width: number;
+            /**
+             * Height
+             * @description Page height in page units
+             */
+            height: number;
+            /**
+             * Rects
+             * @description The span's character boxes merged per line (per column in vertical writing), in reading order; origin at the page's top-left corner, y down
+             */
+            rects: components["schemas"]["BoxRectOut"][];
+            /**
+             * Missing
+             * @description Characters of the span (not counting whitespace) without a box; they are not drawn
+             */
+            missing: number;
         };
         /** PageOut */
         PageOut: {
@@ -1607,6 +1695,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PageOut"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key's role does not allow this, or a cross-site request */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The request body is too large (limits.max_body_bytes) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid request; `detail` says what is wrong */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Rate limit: see the Retry-After header */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_page_boxes_api_v1_documents__document_id__pages__page__boxes_get: {
+        parameters: {
+            query: {
+                /** @description First character of the span */
+                start: number;
+                /** @description One past the span's last character */
+                end: number;
+            };
+            header?: never;
+            path: {
+                document_id: number;
+                page: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PageBoxesOut"];
                 };
             };
             /** @description No API key, or an unknown or revoked one */
