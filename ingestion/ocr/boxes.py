@@ -58,7 +58,7 @@ def ocr_char_boxes(page: OcrPage, image: Image.Image) -> PageBoxes:
         if position is not None:
             pixels[k] = per_line[position[0]][position[1]]
     width, height = page_size(image)
-    boxes = image_to_page(pixels, image.size, (width, height))
+    boxes = image_to_page(pixels, image.size, (width, height), angle=page.angle)
     return PageBoxes(width, height, boxes.astype(np.float32))
 
 
@@ -103,8 +103,30 @@ def _weight(c: str) -> float:
     return 1.0 if unicodedata.east_asian_width(c) in ("W", "F") else _NARROW
 
 
-def image_to_page(boxes: np.ndarray, image_size: tuple[int, int], page: tuple[float, float]) -> np.ndarray:
+def image_to_page(
+    boxes: np.ndarray, image_size: tuple[int, int], page: tuple[float, float], *, angle: float = 0.0
+) -> np.ndarray:
     """Boxes in the pixels of the image Tesseract read to boxes on the page. The one place that knows
-    how that image was made from the page: a deskewed (rotated) image would turn its boxes back here."""
+    how that image was made from the page: a page straightened before reading (ingestion.ocr.preprocess:
+    `image.rotate(angle, expand=True)`) has its boxes turned back here, each to the upright box around
+    its turned corners."""
+    if angle:
+        boxes = _unrotate(boxes, image_size, angle)
     scale = np.array([page[0] / image_size[0], page[1] / image_size[1]] * 2)
     return boxes * scale
+
+
+def _unrotate(boxes: np.ndarray, size: tuple[int, int], angle: float) -> np.ndarray:
+    """Boxes on `Image.rotate(angle, expand=True)` of an image of `size`, back on that image."""
+    theta = np.radians(angle)
+    cos, sin = np.cos(theta), np.sin(theta)
+    width, height = size
+    turned_w = abs(width * cos) + abs(height * sin)  # the expanded image's size
+    turned_h = abs(width * sin) + abs(height * cos)
+    corners = [(0, 1), (2, 1), (0, 3), (2, 3)]  # (x column, y column) of each corner
+    xs = np.stack([boxes[:, i] - turned_w / 2 for i, _ in corners], axis=1)
+    ys = np.stack([boxes[:, j] - turned_h / 2 for _, j in corners], axis=1)
+    # Image.rotate turns counter-clockwise on screen (y down); this is the inverse turn.
+    x = xs * cos - ys * sin + width / 2
+    y = xs * sin + ys * cos + height / 2
+    return np.stack([x.min(axis=1), y.min(axis=1), x.max(axis=1), y.max(axis=1)], axis=1)

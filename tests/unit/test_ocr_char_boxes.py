@@ -12,7 +12,7 @@ from PIL import Image
 
 from ingestion.loaders import load_document
 from ingestion.ocr import DocumentOcr, OcrLimits, OcrPage
-from ingestion.ocr.boxes import PAGE_SIZE_KEY, ocr_char_boxes, page_size
+from ingestion.ocr.boxes import PAGE_SIZE_KEY, image_to_page, ocr_char_boxes, page_size
 from ingestion.ocr.tesseract import parse_tsv
 from tests.support.pdf_files import write_pdf
 
@@ -127,3 +127,15 @@ def test_boxes_off_keeps_none(tmp_path: Path) -> None:
     limits = OcrLimits(dpi=100, max_pages=5, time_budget_s=60, page_timeout_s=30, min_confidence=50)
     doc = load_document(path, ocr=DocumentOcr(OneReading(PAGE), limits), char_boxes=False)
     assert doc.pages[0].text == "Word is\n\n東京は" and doc.pages[0].boxes is None
+
+
+@pytest.mark.parametrize("angle", [1.5, -2.0, 4.6])
+def test_boxes_on_a_straightened_page_are_turned_back_onto_the_page(angle: float) -> None:
+    # A 10-pixel square at (600, 200) on the page; OCR read the page turned by `angle` (deskew).
+    page = Image.new("L", (800, 1100), 255)
+    page.paste(0, (600, 200, 610, 210))
+    turned = page.rotate(angle, resample=Image.Resampling.NEAREST, expand=True, fillcolor=255)
+    ys, xs = np.nonzero(np.asarray(turned) < 128)
+    seen = np.array([[xs.min(), ys.min(), xs.max() + 1, ys.max() + 1]], dtype=np.float64)
+    back = image_to_page(seen, page.size, (800.0, 1100.0), angle=angle)[0]
+    assert np.allclose(back, [600, 200, 610, 210], atol=1.5), back
