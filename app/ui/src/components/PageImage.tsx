@@ -153,12 +153,17 @@ export function PageImage({
     if (!el || !first || !loaded) return;
     el.scrollTop = Math.max(0, first.top - Math.min(80, el.clientHeight / 4));
     el.scrollLeft = Math.max(0, first.left - 24);
-    // The page itself may sit below the fold of the panel on a phone: show its top.
+    // The page itself may sit below the fold of the panel (a phone, a short window): scroll the panel
+    // (only the panel: scrollIntoView would move the whole page too) so the evidence shows under its
+    // sticky header.
     const scroller = el.closest(".panel__scroll");
-    if (scroller) {
-      const top = el.getBoundingClientRect().top - scroller.getBoundingClientRect().top;
-      if (top > scroller.clientHeight * 0.6) scroller.scrollTop += top - 80;
-    }
+    if (!scroller) return;
+    const head = scroller.querySelector(".passage__head")?.getBoundingClientRect().height ?? 0;
+    const y =
+      el.getBoundingClientRect().top - scroller.getBoundingClientRect().top + first.top - el.scrollTop;
+    const room = scroller.clientHeight - head;
+    if (y >= head && y + first.height <= scroller.clientHeight - 24) return; // already in view
+    scroller.scrollTop += y - head - Math.max(24, room * 0.3);
   }, [first?.top, first?.left, loaded, scale]);
 
   const zoomBy = (step: number) => setZoom((z) => Math.max(0, Math.min(ZOOMS.length - 1, z + step)));
