@@ -573,3 +573,179 @@ def test_a_scan_shows_ocr_progress_and_its_text_is_marked_ocr(browser: Any, serv
         assert "OCR" in badge.inner_text() and "Read from an image of the page by OCR" in badge.text_content()
     finally:
         context.close()
+
+
+def _pdf_citation_stream(doc_id: int, page_no: int, text: str) -> tuple[str, tuple[int, int], tuple[int, int]]:
+    """A scripted answer citing a sentence of the corpus PDF's page: the model's part is mocked, the page
+    image and the boxes come from the real server (asking the small model a Japanese question would
+    make the citation depend on its wording)."""
+    stops = [i + 1 for i, ch in enumerate(text) if ch == "。"]
+    assert len(stops) >= 2, text[:200]
+    start = stops[0]
+    while start < len(text) and text[start].isspace():
+        start += 1
+    evidence = (start, stops[1])
+    passage = (0, min(len(text), max(stops[1] + 120, 300)))
+    source = {
+        "number": 1,
+        "chunk_id": 990001,
+        "document_id": doc_id,
+        "title": PDF.name,
+        "filename": PDF.name,
+        "page": page_no,
+        "page_label": None,
+        "char_start": passage[0],
+        "char_end": passage[1],
+        "text": text[passage[0] : passage[1]],
+        "shown": text[passage[0] : passage[1]],
+        "spans": [list(passage)],
+        "score": 0.9,
+        "ocr": False,
+    }
+    answer = "通知の内容は次のとおりです[1]。"
+    citation = {
+        "number": 1,
+        "sentence_index": 0,
+        "status": "verified",
+        "support": 0.9,
+        "chunk_id": 990001,
+        "document_id": doc_id,
+        "title": PDF.name,
+        "page": page_no,
+        "page_label": None,
+        "char_start": evidence[0],
+        "char_end": evidence[1],
+        "ocr": False,
+    }
+    done = {
+        "abstained": False,
+        "abstain_reason": None,
+        "best_score": 0.9,
+        "cancelled": False,
+        "retrieval_ms": 1,
+        "ttft_ms": 1,
+        "tokens": 8,
+        "tokens_per_s": None,
+        "generation_ms": 1,
+        "prompt_tokens": 10,
+        "dropped": [],
+    }
+    events = [
+        ("sources", {"sources": [source], "dropped": [], "query": "q"}),
+        ("token", {"text": answer}),
+        (
+            "citations",
+            {
+                "answer": answer,
+                "citations": [citation],
+                "sentences": [{"start": 0, "end": len(answer), "text": answer, "numbers": [1], "supported": True}],
+                "invalid_numbers": [],
+            },
+        ),
+        ("done", done),
+    ]
+    body = "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+    return body, evidence, passage
+
+
+_HIGHLIGHT_GEOMETRY = """() => {
+    const img = document.querySelector("[data-testid=page-image]");
+    const r = img.getBoundingClientRect();
+    const boxes = [...document.querySelectorAll("[data-testid=box-evidence]")].map((b) => {
+        const q = b.getBoundingClientRect();
+        return { x0: q.left - r.left, y0: q.top - r.top, x1: q.right - r.left, y1: q.bottom - r.top };
+    });
+    const label = document.querySelector("[data-testid=page-highlight]").getAttribute("aria-label");
+    return { width: r.width, natural: img.naturalWidth, boxes, label, alt: img.alt };
+}"""
+
+
+def _assert_highlight_matches_api(page: Any, api_boxes: dict[str, Any], evidence_text: str) -> None:
+    page.wait_for_function(
+        "() => { const i = document.querySelector('[data-testid=page-image]');"
+        " return i && i.complete && i.naturalWidth > 0 && document.querySelector('[data-testid=box-evidence]'); }",
+        timeout=60_000,
+    )
+    got = page.evaluate(_HIGHLIGHT_GEOMETRY)
+    k = got["width"] / api_boxes["width"]
+    expected = [{c: r[c] * k for c in ("x0", "y0", "x1", "y1")} for r in api_boxes["rects"]]
+    assert len(got["boxes"]) == len(expected), got
+    for drawn, want in zip(got["boxes"], expected, strict=True):
+        for c in ("x0", "y0", "x1", "y1"):
+            assert abs(drawn[c] - want[c]) <= 2, (c, drawn, want, k)
+    assert evidence_text.strip() and evidence_text in got["label"]
+    assert PDF.name in got["alt"]
+
+
+def test_pdf_citation_opens_the_page_image_with_the_evidence_highlighted(
+    browser: Any, server: Server, ui: Page
+) -> None:
+    import httpx
+
+    page = ui.page
+    listed = httpx.get(f"{server.url}/api/v1/collections/default/documents", timeout=10).json()
+    if not any(d["filename"] == PDF.name for d in listed):
+        page.set_input_files("[data-testid=file-input]", [str(PDF)])
+        deadline = time.monotonic() + 180
+        while doc_status(ui, PDF.name) != "ready" and time.monotonic() < deadline:
+            time.sleep(0.3)
+        listed = httpx.get(f"{server.url}/api/v1/collections/default/documents", timeout=10).json()
+    doc = next(d for d in listed if d["filename"] == PDF.name)
+    assert doc["status"] == "ready", doc
+    text = httpx.get(f"{server.url}/api/v1/documents/{doc['id']}/pages/1", timeout=10).json()["text"]
+    body, evidence, _ = _pdf_citation_stream(doc["id"], 1, text)
+    api_boxes = httpx.get(
+        f"{server.url}/api/v1/documents/{doc['id']}/pages/1/boxes",
+        params={"start": evidence[0], "end": evidence[1]},
+        timeout=10,
+    ).json()
+    assert api_boxes["rects"], api_boxes
+    evidence_text = text[evidence[0] : evidence[1]]
+
+    def scripted(route: Any) -> None:
+        route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body=body)
+
+    page.route("**/api/v1/ask", scripted)
+    try:
+        ui.ask("この通知は何についてですか？")
+        assert ui.wait_phase("done error", timeout_s=20) == "done", ui.last_turn().inner_text()
+        ui.last_turn().locator(".answer-md button.cite").first.click()
+        view = page.locator("[data-testid=passage-view]")
+        view.wait_for()
+        assert view.locator("[role=tab][aria-selected=true]").inner_text() == "Page"
+        _assert_highlight_matches_api(page, api_boxes, evidence_text)
+        page.wait_for_timeout(300)
+        ui.shot("desktop-citation-page")
+
+        # Zoomed in, the boxes still sit on the same words; the text stays one tab away.
+        view.get_by_role("button", name="Zoom in").click()
+        page.wait_for_timeout(200)
+        _assert_highlight_matches_api(page, api_boxes, evidence_text)
+        view.get_by_role("tab", name="Text").click()
+        assert evidence_text.strip() in view.locator("[data-testid=page-text] mark.hl-evidence").inner_text()
+        view.get_by_role("tab", name="Page").click()
+        view.locator("[data-testid=page-image]").wait_for()
+    finally:
+        page.unroute("**/api/v1/ask")
+
+    context = browser.new_context(viewport=PHONE, locale="ja-JP", has_touch=True, is_mobile=True)
+    phone = Page(context.new_page())
+    try:
+        phone.page.route("**/api/v1/ask", scripted)
+        phone.page.goto(server.url + "/")
+        phone.page.wait_for_selector("select#collection option", state="attached")
+        phone.ask("この通知は何についてですか？")
+        assert phone.wait_phase("done error", timeout_s=20) == "done"
+        phone.last_turn().locator(".answer-md button.cite").first.click()
+        pview = phone.page.locator("[data-testid=passage-view]")
+        pview.wait_for()
+        assert pview.locator("[role=tab][aria-selected=true]").inner_text() == "ページ"
+        _assert_highlight_matches_api(phone.page, api_boxes, evidence_text)
+        sheet = phone.page.locator("[data-testid=page-image-view] [role=region]").bounding_box()
+        assert sheet is not None and sheet["x"] >= 0 and sheet["x"] + sheet["width"] <= PHONE["width"] + 1
+        phone.page.wait_for_timeout(300)
+        phone.shot("phone-citation-page")
+        assert phone.errors == [], phone.errors
+    finally:
+        context.close()
+    assert ui.errors == [], ui.errors

@@ -1,7 +1,15 @@
 // The one way the UI talks to the server: adds the stored API key, turns failures into ApiError, and on
 // 401 asks the person for a key (once, however many requests failed) and tries again.
 
-import type { Collection, DocumentInfo, ErrorBody, PageText, Readiness, UploadResult } from "./types";
+import type {
+  Collection,
+  DocumentInfo,
+  ErrorBody,
+  PageBoxes,
+  PageText,
+  Readiness,
+  UploadResult,
+} from "./types";
 
 const KEY_STORAGE = "shiori.apiKey";
 
@@ -149,6 +157,20 @@ export const api = {
   deleteDocument: (id: number) => apiFetch(`/api/v1/documents/${id}`, { method: "DELETE" }),
   page: (documentId: number, page: number, signal?: AbortSignal) =>
     json<PageText>(`/api/v1/documents/${documentId}/pages/${page}`, { signal }),
+  pageBoxes: (documentId: number, page: number, start: number, end: number, signal?: AbortSignal) =>
+    json<PageBoxes>(`/api/v1/documents/${documentId}/pages/${page}/boxes?start=${start}&end=${end}`, {
+      signal,
+    }),
+  /** The page drawn `width` px wide, as a blob (fetched with the key: an <img src> would not send it). */
+  pageImage: async (documentId: number, page: number, width: number, signal?: AbortSignal) => {
+    const res = await apiFetch(
+      `/api/v1/documents/${documentId}/pages/${page}/image?width=${width}&format=webp`,
+      {
+        signal,
+      },
+    );
+    return res.blob();
+  },
   ask: (body: unknown, signal: AbortSignal) =>
     apiFetch("/api/v1/ask", jsonBody(body, { signal, headers: { Accept: "text/event-stream" } })),
 };

@@ -11,6 +11,9 @@ export type DocumentInfo = Schemas["DocumentOut"];
 export type UploadItem = Schemas["UploadItemOut"];
 export type UploadResult = Schemas["UploadOut"];
 export type PageText = Schemas["PageOut"];
+/** Where a character span of a page is printed: rectangles in page units (origin top-left, y down). */
+export type PageBoxes = Schemas["PageBoxesOut"];
+export type BoxRect = Schemas["BoxRectOut"];
 
 /** A numbered passage the model was shown (`sources` event). Offsets point into the page's text. */
 export type Source = Schemas["SourceOut"];

@@ -8,6 +8,7 @@ import { api, ApiError } from "../api/client";
 import type { Citation, DocumentInfo, PageText, Source } from "../api/types";
 import { useI18n } from "../i18n";
 import { OcrBadge } from "./OcrBadge";
+import { PageImage } from "./PageImage";
 import type { ChipStatus } from "../lib/citations";
 import { pageText, percent, textLang } from "../lib/format";
 import { locatePassage, segments, type Span } from "../lib/highlight";
@@ -35,6 +36,14 @@ export interface SidePanelProps {
 function isPdf(doc: DocumentInfo | undefined, filename: string): boolean {
   return doc ? doc.mime === "application/pdf" : /\.pdf$/i.test(filename);
 }
+
+/** Only PDFs and uploaded images have page images (the server draws them). */
+export function hasPageImages(doc: DocumentInfo | undefined, filename: string): boolean {
+  if (doc?.mime) return doc.mime === "application/pdf" || doc.mime.startsWith("image/");
+  return /\.(pdf|png|jpe?g|gif|bmp|tiff?|webp)$/i.test(filename);
+}
+
+type Tab = "page" | "text";
 
 function usePage(documentId: number, page: number) {
   const [state, setState] = useState<{ page: PageText | null; error: ApiError | null; loading: boolean }>({
@@ -121,10 +130,38 @@ function PassageView({
   const doc = docs?.find((d) => d.id === source.document_id);
   const text = page?.text ?? "";
   const passage = page ? locatePassage(text, source.text, source.char_start, source.char_end) : null;
+  const cites =
+    citation !== null && citation.document_id === source.document_id && citation.page === source.page;
   let evidence: Span | null = null;
-  if (page && citation && citation.document_id === source.document_id && citation.page === source.page) {
-    evidence = [citation.char_start, citation.char_end];
-  }
+  if (page && cites) evidence = [citation.char_start, citation.char_end];
+  // The page image works from the server's offsets alone: it need not wait for the page text.
+  const imageEvidence: Span | null = cites ? [citation.char_start, citation.char_end] : null;
+  const imagePassage: Span = [source.char_start, source.char_end];
+  const highlightText = cites
+    ? page
+      ? text.slice(citation.char_start, citation.char_end)
+      : source.text.slice(citation.char_start - source.char_start, citation.char_end - source.char_start)
+    : source.text;
+
+  const [noImage, setNoImage] = useState(false);
+  const withImage = hasPageImages(doc, source.filename) && !noImage;
+  const [chosen, setChosen] = useState<Tab | null>(null);
+  const tab: Tab = withImage ? (chosen ?? "page") : "text";
+  const tabs: Tab[] = withImage ? ["page", "text"] : [];
+  const tabRefs = useRef<Record<Tab, HTMLButtonElement | null>>({ page: null, text: null });
+  const onTabKey = (e: KeyboardEvent) => {
+    const i = tabs.indexOf(tab);
+    let next: Tab | null = null;
+    if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+      next = tabs[(i + (e.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+    } else if (e.key === "Home") next = tabs[0];
+    else if (e.key === "End") next = tabs[tabs.length - 1];
+    if (!next) return;
+    e.preventDefault();
+    setChosen(next);
+    tabRefs.current[next]?.focus();
+  };
+  const name = doc ? doc.title || doc.filename : source.title;
 
   return (
     <section class="passage" aria-labelledby="passage-title" data-testid="passage-view">
@@ -162,6 +199,102 @@ function PassageView({
           </p>
         </div>
       )}
+      {tabs.length > 0 && (
+        <div class="tabs" role="tablist" aria-label={t("view_as")} onKeyDown={onTabKey}>
+          {tabs.map((id) => (
+            <button
+              key={id}
+              ref={(el) => {
+                tabRefs.current[id] = el;
+              }}
+              type="button"
+              role="tab"
+              id={`passage-tab-${id}`}
+              class="tab"
+              aria-selected={tab === id}
+              aria-controls={`passage-panel-${id}`}
+              tabIndex={tab === id ? 0 : -1}
+              onClick={() => setChosen(id)}
+              data-testid={`tab-${id}`}
+            >
+              {id === "page" ? t("tab_page") : t("tab_text")}
+            </button>
+          ))}
+        </div>
+      )}
+      {noImage && (
+        <p class="muted small" data-testid="no-page-image">
+          {t("page_image_unavailable")}
+        </p>
+      )}
+      {tab === "page" && (
+        <div role="tabpanel" id="passage-panel-page" aria-labelledby="passage-tab-page">
+          <ul class="legend" aria-hidden="true">
+            {imageEvidence && (
+              <li>
+                <span class="swatch swatch--evidence">あA</span>{" "}
+                {status === "unsupported" ? t("legend_closest") : t("legend_evidence")}
+              </li>
+            )}
+            <li>
+              <span class="swatch swatch--passage-box">あA</span> {t("legend_passage")}
+            </li>
+          </ul>
+          <PageImage
+            documentId={source.document_id}
+            page={source.page}
+            name={name}
+            evidence={imageEvidence}
+            passage={imagePassage}
+            highlightText={highlightText}
+            onUnavailable={() => setNoImage(true)}
+          />
+        </div>
+      )}
+      {tab === "text" && (
+        <div
+          role={tabs.length ? "tabpanel" : undefined}
+          id="passage-panel-text"
+          aria-labelledby={tabs.length ? "passage-tab-text" : undefined}
+        >
+          <PassageText
+            loading={loading}
+            error={error}
+            page={page}
+            source={source}
+            text={text}
+            passage={passage}
+            evidence={evidence}
+            status={status}
+          />
+        </div>
+      )}
+    </section>
+  );
+}
+
+function PassageText({
+  loading,
+  error,
+  page,
+  source,
+  text,
+  passage,
+  evidence,
+  status,
+}: {
+  loading: boolean;
+  error: ApiError | null;
+  page: PageText | null;
+  source: Source;
+  text: string;
+  passage: Span | null;
+  evidence: Span | null;
+  status: ChipStatus | null;
+}) {
+  const { t } = useI18n();
+  return (
+    <>
       {loading && <p class="muted">{t("page_loading")}</p>}
       {error && (
         <>
@@ -186,7 +319,7 @@ function PassageView({
           <PageBody text={text} passage={passage} evidence={evidence} />
         </>
       )}
-    </section>
+    </>
   );
 }
 
