@@ -303,6 +303,9 @@ def test_postgres_outage_during_ingestion_loses_nothing(
         tmp_path,
         e5_model_dir,
         SHIORI_DB__URL=via_proxy,
+        # One job at a time, so the outage cuts the 18-page PDF off mid-ingestion as this test means it
+        # to; with a second thread it can sit out the outage embedding and finish on its first attempt.
+        SHIORI_WORKER__THREADS="1",
         SHIORI_WORKER__LEASE_S="6",
         SHIORI_WORKER__BACKOFF_BASE_S="1",
         SHIORI_WORKER__POLL_INTERVAL_S="0.2",
