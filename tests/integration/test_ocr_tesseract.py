@@ -67,7 +67,7 @@ def test_typeset_pages_are_read_in_their_direction(text: str, vertical: bool) ->
 
 
 def test_a_speckled_skewed_vertical_scan_is_cleaned_and_straightened_before_reading() -> None:
-    # Measured on this page (seeds 0-2): CER 24-36% read as scanned (preprocess off), 0.3-0.5% with it.
+    # Measured on this page (seeds 0-2): CER 24-36% read as scanned (preprocess off), 0.2-0.3% with it.
     image, typed = typeset(JA * 8, dpi=DPI, vertical=True, noise=0.01, skew_deg=1.0)
     page = TesseractEngine(OcrSettings()).read(image, dpi=DPI, timeout_s=60)
     assert page.vertical and page.angle == pytest.approx(-1.0, abs=0.2)
