@@ -575,7 +575,9 @@ def test_a_scan_shows_ocr_progress_and_its_text_is_marked_ocr(browser: Any, serv
         context.close()
 
 
-def _pdf_citation_stream(doc_id: int, page_no: int, text: str) -> tuple[str, tuple[int, int], tuple[int, int]]:
+def _pdf_citation_stream(
+    doc_id: int, page_no: int, text: str
+) -> tuple[str, tuple[int, int], tuple[int, int]]:
     """A scripted answer citing a sentence of the corpus PDF's page: the model's part is mocked, the page
     image and the boxes come from the real server (asking the small model a Japanese question would
     make the citation depend on its wording)."""
@@ -638,7 +640,9 @@ def _pdf_citation_stream(doc_id: int, page_no: int, text: str) -> tuple[str, tup
             {
                 "answer": answer,
                 "citations": [citation],
-                "sentences": [{"start": 0, "end": len(answer), "text": answer, "numbers": [1], "supported": True}],
+                "sentences": [
+                    {"start": 0, "end": len(answer), "text": answer, "numbers": [1], "supported": True}
+                ],
                 "invalid_numbers": [],
             },
         ),
@@ -663,7 +667,8 @@ _HIGHLIGHT_GEOMETRY = """() => {
 def _assert_highlight_matches_api(page: Any, api_boxes: dict[str, Any], evidence_text: str) -> None:
     page.wait_for_function(
         "() => { const i = document.querySelector('[data-testid=page-image]');"
-        " return i && i.complete && i.naturalWidth > 0 && document.querySelector('[data-testid=box-evidence]'); }",
+        " return i && i.complete && i.naturalWidth > 0"
+        " && document.querySelector('[data-testid=box-evidence]'); }",
         timeout=60_000,
     )
     got = page.evaluate(_HIGHLIGHT_GEOMETRY)
