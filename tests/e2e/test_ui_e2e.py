@@ -439,6 +439,9 @@ def test_phone_layout_in_japanese(browser: Any, server: Server, ui: Page) -> Non
         chip = phone.last_turn().locator("button.cite").first
         if chip.count():
             chip.tap()
+            # A PDF's citation opens on its page image (#13); the text, highlighted too, is a tab away.
+            page.locator("[data-testid=passage-view] [data-testid=box-evidence]").first.wait_for()
+            page.get_by_role("tab", name="テキスト").click()
             page.locator("[data-testid=passage-view] mark.hl-evidence").wait_for()
             page.wait_for_timeout(300)
             phone.shot("phone-citation")
