@@ -1,4 +1,5 @@
-"""The `shiori` command: serve, worker, ingest, search, reindex, migrate, keys, models prepare."""
+"""The `shiori` command: serve, worker, ingest, search, reindex, backfill-boxes, migrate, keys, models
+prepare."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.cli_eval import add_eval_parser
 from app.cli_keys import add_keys_parser
 from app.core.errors import ShioriError
 from app.core.settings import Settings
+
+if TYPE_CHECKING:
+    from ingestion.backfill_boxes import BackfillReport, DocumentBackfill
 
 logger = logging.getLogger("shiori")
 
@@ -293,6 +297,51 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backfill_boxes(args: argparse.Namespace, settings: Settings) -> int:
+    from app.services.container import build_database
+    from ingestion.backfill_boxes import BackfillReport, backfill_boxes
+
+    def say(d: DocumentBackfill) -> None:
+        where = f"[{d.position}/{d.total}] {d.filename} (document {d.document_id})"
+        if d.error is not None:
+            print(f"✗ {where}: {d.error}")
+        elif d.file_missing:
+            print(f"? {where}: the stored file is missing; its pages keep no boxes")
+        else:
+            print(f"✓ {where}: {_page_counts(d)}")
+
+    engine, factory = build_database(settings, migrate=settings.db.migrate_on_start)
+    try:
+        report = backfill_boxes(settings, factory, collection=args.collection, on_document=say)
+    finally:
+        engine.dispose()
+    if report == BackfillReport():
+        print("No PDF or image page is without character boxes: nothing to do.")
+        return 0
+    failed = len(report.documents_failed)
+    print(
+        f"Character boxes: {report.documents_done} document(s) done, {_page_counts(report)}"
+        + (f", {report.files_missing} file(s) missing" if report.files_missing else "")
+        + (f", {failed} document(s) failed" if failed else "")
+        + "."
+    )
+    if report.pages_needing_ocr_skipped:
+        print("Pages read by OCR were skipped: OCR is not available here (see `shiori doctor`).")
+    return 1 if failed else 0
+
+
+def _page_counts(counts: DocumentBackfill | BackfillReport) -> str:
+    """'3 pages filled, 1 text changed, ...' from a DocumentBackfill or BackfillReport."""
+    parts = [f"{counts.pages_filled} page(s) filled"]
+    if counts.pages_text_changed:
+        parts.append(f"{counts.pages_text_changed} read to a different text (left without boxes)")
+    if counts.pages_no_boxes:
+        parts.append(f"{counts.pages_no_boxes} without boxes in the file")
+    if counts.pages_needing_ocr_skipped:
+        parts.append(f"{counts.pages_needing_ocr_skipped} needing OCR skipped")
+    return ", ".join(parts)
+
+
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from app.services.container import build_database
 
@@ -409,6 +458,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("reindex", help="rebuild the vector and keyword indexes from the database")
     s.set_defaults(fn=cmd_reindex)
+
+    s = sub.add_parser(
+        "backfill-boxes",
+        help="add character boxes to PDF and image pages ingested without them (no re-upload needed)",
+    )
+    s.add_argument("-c", "--collection", help="only this collection (default: all)")
+    s.set_defaults(fn=cmd_backfill_boxes)
 
     s = sub.add_parser("migrate", help="create or upgrade the database tables")
     s.set_defaults(fn=cmd_migrate)

@@ -39,6 +39,6 @@ def _why_no_boxes(session: Session, document_id: int, number: int) -> str:
         return f"Page {number} has no character boxes: only PDF pages and images have them, not {mime} files."
     return (
         f"Page {number} has no character boxes: the document was ingested before Shiori kept them (or "
-        "with SHIORI_INGEST__CHAR_BOXES=false), or its text layer could not be matched to them. Delete "
-        "it and upload it again to get them."
+        "with SHIORI_INGEST__CHAR_BOXES=false), or its text layer could not be matched to them. Run "
+        "`shiori backfill-boxes` to add them from the stored file."
     )

@@ -114,7 +114,8 @@ def test_pages_without_boxes_say_why(make_client: Any, tmp_path: Path) -> None:
     pdf_doc = ingest(client, "evidence.pdf", pdf_bytes(tmp_path))
     r = boxes(client, pdf_doc, 0, 5)
     assert r.status_code == 404 and r.json()["code"] == "boxes_unavailable"
-    assert "upload it again" in r.json()["detail"]
+    assert "shiori backfill-boxes" in r.json()["detail"]
+    assert "SHIORI_INGEST__CHAR_BOXES=false" in r.json()["detail"]
 
 
 def test_pages_stored_before_migration_0004_have_no_boxes(
