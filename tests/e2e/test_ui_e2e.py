@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -127,6 +128,16 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"notes": notes, "log": log}
 
 
+_MOTIONLESS = """(selector) => {
+  let el = document.querySelector(selector);
+  if (!el) return false;
+  for (; el; el = el.parentElement) {
+    if (el.getAnimations().some((a) => a.playState === "running")) return false;
+  }
+  return true;
+}"""
+
+
 class Page:
     """The page under test plus what the browser reported on the side."""
 
@@ -141,6 +152,11 @@ class Page:
         expected = any(f"status of {code}" in message.text for code in (401, 429))
         if message.type == "error" and not expected:
             self.errors.append(f"console.error: {message.text}")
+
+    def settle(self, selector: str, timeout_s: float = 10) -> None:
+        """Wait until the element and everything around it has stopped moving (a sheet sliding in, a
+        zoom): geometry read mid-transition is wrong, and a fixed sleep is too short on a busy machine."""
+        self.page.wait_for_function(_MOTIONLESS, arg=selector, timeout=timeout_s * 1000)
 
     def shot(self, name: str) -> None:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -297,11 +313,24 @@ def test_ask_streams_after_sources_and_citation_opens_the_page(ui: Page) -> None
     assert page.evaluate("document.activeElement.id") == "passage-title"
     open_link = view.locator("a", has_text="Open original")
     assert open_link.get_attribute("href", timeout=2000).endswith("/file")
-    page.wait_for_timeout(300)
+    ui.settle("[data-testid=passage-view]")
     ui.shot("desktop-citation")
 
 
-def test_stop_ends_generation_and_the_server_takes_the_next_question(ui: Page) -> None:
+def _wait_generation_idle(server: Server, timeout_s: float = 30) -> None:
+    """Until the server holds no question (running or waiting), read off its /metrics gauge."""
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        body = httpx.get(f"{server.url}/metrics", timeout=5).text
+        if re.search(r"^shiori_generation_queue_depth 0(\.0)?$", body, re.MULTILINE):
+            return
+        assert time.monotonic() < deadline, "the stopped answer still holds a generation slot"
+        time.sleep(0.05)
+
+
+def test_stop_ends_generation_and_the_server_takes_the_next_question(ui: Page, server: Server) -> None:
     page = ui.page
     ui.ask("Describe the borrowing rules, the opening hours and the history of the Harbor Library in detail.")
     page.wait_for_selector("[data-turn]:last-of-type[data-phase=streaming]", timeout=240_000)
@@ -312,8 +341,8 @@ def test_stop_ends_generation_and_the_server_takes_the_next_question(ui: Page) -
 
     # The server cancelled the generation when the browser went away. Had it gone on decoding (up to
     # 96 tokens, several seconds here), the slot would still be held and, with no queue, this next
-    # question would get 429.
-    page.wait_for_timeout(1500)
+    # question would get 429. The slot frees within the decoder's cancel check, not after 96 tokens.
+    _wait_generation_idle(server, timeout_s=2)
     with page.expect_request("**/api/v1/ask") as request:
         ui.ask("When was the Harbor Library founded?")
     history = request.value.post_data_json["history"]  # a follow-up carries the conversation
@@ -443,12 +472,12 @@ def test_phone_layout_in_japanese(browser: Any, server: Server, ui: Page) -> Non
             page.locator("[data-testid=passage-view] [data-testid=box-evidence]").first.wait_for()
             page.get_by_role("tab", name="テキスト").click()
             page.locator("[data-testid=passage-view] mark.hl-evidence").wait_for()
-            page.wait_for_timeout(300)
+            phone.settle("[data-testid=passage-view] mark.hl-evidence")
             phone.shot("phone-citation")
             page.locator("#panel").get_by_role("button", name="閉じる").click()
         page.get_by_role("button", name="文書", exact=True).click()
         page.locator("#sidebar [data-testid=document-list]").wait_for()
-        page.wait_for_timeout(300)
+        phone.settle("#sidebar [data-testid=document-list]")
         phone.shot("phone-documents")
         scroll_width = page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= PHONE["width"], "the page scrolls sideways on a phone"
@@ -549,16 +578,36 @@ def test_other_sites_cannot_use_the_local_api(browser: Any, server: Server, tmp_
         rebinding.close()
 
 
-def test_a_scan_shows_ocr_progress_and_its_text_is_marked_ocr(browser: Any, server: Server) -> None:
-    """#12: a scanned PDF's upload row says "OCR page x of n" while Tesseract reads it; its page text
-    carries the OCR badge, with the explanation for screen readers."""
+def _multi_page_scan(path: Path, pages: int) -> Path:
+    """The corpus scan's page, rendered at 200 dpi, `pages` times over in one TIFF: long enough in OCR
+    (about a second a page) that the upload row's 0.8 s poll cannot miss the stage, as it could with
+    the one-page PDF on an idle machine."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(SCAN))
+    try:
+        image = pdf[0].render(scale=200 / 72, grayscale=True).to_pil()
+    finally:
+        pdf.close()
+    image.save(
+        path, save_all=True, append_images=[image] * (pages - 1), dpi=(200, 200), compression="tiff_lzw"
+    )
+    return path
+
+
+def test_a_scan_shows_ocr_progress_and_its_text_is_marked_ocr(
+    browser: Any, server: Server, tmp_path: Path
+) -> None:
+    """#12: a scan's upload row says "OCR page x of n" while Tesseract reads it; its page text carries
+    the OCR badge, with the explanation for screen readers."""
+    scan = _multi_page_scan(tmp_path / "scanned-letter-4-pages.tiff", pages=4)
     context = browser.new_context(viewport=DESKTOP, locale="en-US")
     try:
         page = context.new_page()
         page.goto(server.url + "/")
         page.wait_for_selector("select#collection option", state="attached")
-        page.set_input_files("[data-testid=file-input]", [str(SCAN)])
-        item = page.locator("[data-testid=upload-item]", has_text=SCAN.name)
+        page.set_input_files("[data-testid=file-input]", [str(scan)])
+        item = page.locator("[data-testid=upload-item]", has_text=scan.name)
         seen: set[str] = set()
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
@@ -567,8 +616,8 @@ def test_a_scan_shows_ocr_progress_and_its_text_is_marked_ocr(browser: Any, serv
                 break
             time.sleep(0.05)
         assert item.get_attribute("data-tone") == "done", " | ".join(sorted(seen))
-        assert any(s.startswith("OCR page") for s in seen), " | ".join(sorted(seen))
-        page.get_by_role("button", name=f"View text: {SCAN.name}").click()
+        assert any(s.startswith("OCR page") and s.endswith(" of 4") for s in seen), " | ".join(sorted(seen))
+        page.get_by_role("button", name=f"View text: {scan.name}").click()
         view = page.locator("[data-testid=document-view]")
         view.wait_for()
         badge = view.locator("[data-testid=ocr-badge]")
@@ -721,13 +770,13 @@ def test_pdf_citation_opens_the_page_image_with_the_evidence_highlighted(
         view = page.locator("[data-testid=passage-view]")
         view.wait_for()
         assert view.locator("[role=tab][aria-selected=true]").inner_text() == "Page"
+        ui.settle("[data-testid=page-image]")
         _assert_highlight_matches_api(page, api_boxes, evidence_text)
-        page.wait_for_timeout(300)
         ui.shot("desktop-citation-page")
 
         # Zoomed in, the boxes still sit on the same words; the text stays one tab away.
         view.get_by_role("button", name="Zoom in").click()
-        page.wait_for_timeout(200)
+        ui.settle("[data-testid=page-image]")
         _assert_highlight_matches_api(page, api_boxes, evidence_text)
         view.get_by_role("tab", name="Text").click()
         assert evidence_text.strip() in view.locator("[data-testid=page-text] mark.hl-evidence").inner_text()
@@ -748,10 +797,10 @@ def test_pdf_citation_opens_the_page_image_with_the_evidence_highlighted(
         pview = phone.page.locator("[data-testid=passage-view]")
         pview.wait_for()
         assert pview.locator("[role=tab][aria-selected=true]").inner_text() == "ページ"
+        phone.settle("[data-testid=page-image-view] [role=region]")
         _assert_highlight_matches_api(phone.page, api_boxes, evidence_text)
         sheet = phone.page.locator("[data-testid=page-image-view] [role=region]").bounding_box()
         assert sheet is not None and sheet["x"] >= 0 and sheet["x"] + sheet["width"] <= PHONE["width"] + 1
-        phone.page.wait_for_timeout(300)
         phone.shot("phone-citation-page")
         assert phone.errors == [], phone.errors
     finally:
