@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.chunking import sentence_spans
-from app.core.support import Passage, content_units, has_content
+from app.core.key_terms import Term, TermIndex, contexts, key_terms, topic_spans
+from app.core.support import Passage, Units, containment, content_units, has_content
 
 # Thresholds, from scoring 45 hand-written claims against real passages (ja: ../shared/corpus/seeds,
 # en: XQuAD contexts; a subset is in tests/unit/test_citations.py). Verbatim and reworded claims
@@ -32,6 +33,9 @@ from app.core.support import Passage, content_units, has_content
 # cite, so it asks for more: 0.7 clears every unsupported example, flipped negation included.
 SUPPORT_THRESHOLD = 0.55
 INFER_THRESHOLD = 0.7
+# A number or name of a claim is backed when one sentence of the source holds it and this share of the
+# words around it in the claim (its clause, app.core.key_terms.context_units).
+PLACE_THRESHOLD = 0.5
 
 Status = Literal["verified", "unsupported", "inferred"]
 Marker = tuple[int, int, tuple[int, ...]]
@@ -60,6 +64,7 @@ class Citation:
     status: Status
     evidence_start: int  # [start, end) span inside SourceRef.text that best supports the sentence
     evidence_end: int
+    missing: tuple[str, ...] = ()  # numbers and names of the sentence that the evidence lacks
 
 
 @dataclass(frozen=True)
@@ -110,14 +115,18 @@ def check_citations(
     answer: str,
     sources: Sequence[SourceRef],
     *,
+    question: str = "",
     support_threshold: float = SUPPORT_THRESHOLD,
     infer_threshold: float = INFER_THRESHOLD,
 ) -> CitationReport:
     """Drop markers that point at no source, split the answer into sentences and check each sentence
-    against the sources it cites (or, citing none, against all of them)."""
-    passages = {s.number: Passage(s.text) for s in sources}
+    against the sources it cites (or, citing none, against all of them). A citation holds only when its
+    evidence also contains the sentence's numbers and names (app.core.key_terms); ``question`` names
+    the topic, which the source may name in another sentence than the evidence."""
+    passages = {s.number: _Source(s.text) for s in sources}
     if len(passages) != len(sources):
         raise ValueError("source numbers must be unique")
+    asked = TermIndex(question) if question else None
     text, invalid = answer, set[int]()
     while True:  # a removal can join its neighbours into a new marker: "[[7]8]"
         cleaned, dropped = _drop_invalid(text, passages.keys())
@@ -129,19 +138,22 @@ def check_citations(
     citations: list[Citation] = []
     for index, (start, end) in enumerate(_sentence_spans(text, markers)):
         numbers = tuple(dict.fromkeys(n for s, e, ns in markers if start <= s and e <= end for n in ns))
-        claim = content_units(strip_markers(text[start:end]))
+        claim_text = strip_markers(text[start:end])
+        claim = content_units(claim_text)
+        terms = key_terms(claim_text) if has_content(claim) else []
         own: list[Citation] = []
         for n in numbers:
-            score, (a, b) = passages[n].support(claim)
-            status: Status = "verified" if score >= support_threshold else "unsupported"
-            own.append(Citation(n, index, score, status, a, b))
+            score, (a, b), missing = passages[n].check(claim_text, claim, terms, asked)
+            status: Status = "verified" if score >= support_threshold and not missing else "unsupported"
+            own.append(Citation(n, index, score, status, a, b, missing))
         # Citing nothing, or only sources that don't hold it (small models often write the wrong
         # number: "[2]" for what source 1 says): the source that clearly contains it is named too, as
         # inferred, and the wrong citation stays flagged.
         others = {n: p for n, p in passages.items() if n not in numbers}
         if others and has_content(claim) and not any(c.status == "verified" for c in own):
-            n, (score, (a, b)) = max(((n, p.support(claim)) for n, p in others.items()), key=_by_score)
-            if score >= infer_threshold:
+            checked = ((n, p.check(claim_text, claim, terms, asked)) for n, p in others.items())
+            n, (score, (a, b), missing) = max(checked, key=_by_score)
+            if score >= infer_threshold and not missing:
                 own.append(Citation(n, index, score, "inferred", a, b))
         supported = not has_content(claim) or any(c.status != "unsupported" for c in own)
         sentences.append(AnswerSentence(start, end, text[start:end], numbers, supported))
@@ -150,7 +162,54 @@ def check_citations(
     return CitationReport(text, sentences, citations, sorted(invalid), unsupported)
 
 
-def _by_score(item: tuple[int, tuple[float, tuple[int, int]]]) -> tuple[float, int]:
+class _Source:
+    """One source: its windows for support and, made on first use, the terms of each sentence."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.passage = Passage(text)
+        self._whole: TermIndex | None = None
+        self._sentences: list[tuple[TermIndex, frozenset[str]]] | None = None
+
+    def check(
+        self, claim_text: str, claim: Units, terms: list[Term], asked: TermIndex | None
+    ) -> tuple[float, tuple[int, int], tuple[str, ...]]:
+        """Support, evidence span and the terms of the claim this source does not back."""
+        score, span = self.passage.support(claim)
+        whole = self._whole = self._whole or TermIndex(self.text)
+        # The topic the question named (東京タワー in 東京タワーの高さは333メートル) may be named in
+        # another sentence than the fact: it is backed by being in the source, and left out of the
+        # words that place the other terms.
+        topics = {
+            t.key: spans
+            for t in terms
+            if asked is not None and asked.has(t) and whole.has(t) and (spans := topic_spans(claim_text, t))
+        }
+        blanked = [span for spans in topics.values() for span in spans]
+        missing = tuple(
+            t.text for t in terms if t.key not in topics and not self._backs(t, claim_text, blanked, whole)
+        )
+        return score, span, missing
+
+    def _backs(self, term: Term, claim_text: str, topics: list[tuple[int, int]], whole: TermIndex) -> bool:
+        """Does a sentence of the source hold ``term`` together with the words around it in the claim?
+        "推計で2010人" is not backed by a passage that says 2010 only as a year in another sentence. A
+        term with too few words around it to place (Answer: 1998.) needs only to be in the source."""
+        if not whole.has(term):
+            return False
+        places = [around for around in contexts(claim_text, term, topics) if has_content(around)]
+        if not places:
+            return True
+        if self._sentences is None:
+            self._sentences = [(TermIndex(self.text[a:b]), keys) for a, b, keys in self.passage.sentences]
+        return any(
+            index.has(term) and containment(around, keys) >= PLACE_THRESHOLD
+            for around in places
+            for index, keys in self._sentences
+        )
+
+
+def _by_score(item: tuple[int, tuple[float, tuple[int, int], tuple[str, ...]]]) -> tuple[float, int]:
     return item[1][0], -item[0]  # best score; the lower source number on a tie
 
 

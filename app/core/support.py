@@ -77,6 +77,7 @@ class Passage:
         spans = [piece for span in sentence_spans(text) for piece in _split_pieces(text, *span)]
         keys = [frozenset(k for k, _ in _tokens(text[a:b], passage=True)) for a, b in spans]
         self._windows = [(a, b, k) for (a, b), k in zip(spans, keys, strict=True)]
+        self.sentences = list(self._windows)  # (start, end, units) of each single sentence
         self._windows += [
             (spans[i][0], spans[i + 1][1], keys[i] | keys[i + 1]) for i in range(len(spans) - 1)
         ]
@@ -86,13 +87,13 @@ class Passage:
         nothing of the claim is in the passage."""
         best, span = 0.0, (0, 0)
         for start, end, keys in self._windows:
-            score = _containment(claim, keys)
+            score = containment(claim, keys)
             if score > best + 1e-9:
                 best, span = score, (start, end)
         return best, span
 
 
-def _containment(claim: Units, keys: frozenset[str]) -> float:
+def containment(claim: Units, keys: frozenset[str]) -> float:
     total = sum(claim.values())
     if not total:
         return 0.0

@@ -43,6 +43,11 @@ class CitationOut(BaseModel):
     char_start: int = Field(description="Evidence span in the page's text")
     char_end: int
     ocr: bool = Field(False, description="The page's text was read by OCR (a scan or an image)")
+    missing: list[str] = Field(
+        [],  # pydantic copies it per instance
+        description="Numbers and names of the sentence that the cited evidence does not contain "
+        "(the citation is then unsupported)",
+    )
 
 
 class AnswerSentenceOut(BaseModel):

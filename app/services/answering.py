@@ -132,7 +132,9 @@ class AnswerService:
         yield SourcesEvent(sources=[source_out(s) for s in packed.sources], dropped=dropped, query=query)
         history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
         messages = build_messages(question, packed.sources, lang, history)
-        yield from self._generate(messages, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
+        yield from self._generate(
+            messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel
+        )
 
     def answer(
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None
@@ -169,6 +171,7 @@ class AnswerService:
     def _generate(
         self,
         messages: list[Message],
+        query: str,
         sources: Sequence[PackedSource],
         lang: Lang,
         retrieval_ms: float,
@@ -232,7 +235,8 @@ class AnswerService:
         if empty:
             text = ABSTAIN_TEXT[lang]
             yield TokenEvent(text=text)
-        report = check_citations(text, [SourceRef(s.number, s.text) for s in sources])
+        # The query, not the bare question: a follow-up's topic is in the question before it.
+        report = check_citations(text, [SourceRef(s.number, s.text) for s in sources], question=query)
         refused = empty or is_refusal(text)
         yield citations_out(report, sources)
         tokens = self.generator.count_tokens(text) if text else 0
@@ -324,6 +328,7 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> Ci
                 char_start=span[0],
                 char_end=span[1],
                 ocr=p.ocr,
+                missing=list(c.missing),
             )
         )
     sentences = [

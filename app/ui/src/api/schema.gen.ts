@@ -523,6 +523,12 @@ export interface components {
              * @default false
              */
             ocr: boolean;
+            /**
+             * Missing
+             * @description Numbers and names of the sentence that the cited evidence does not contain (the citation is then unsupported)
+             * @default []
+             */
+            missing: string[];
         };
         /** CollectionIn */
         CollectionIn: {

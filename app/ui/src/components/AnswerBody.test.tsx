@@ -51,6 +51,7 @@ function citation(
     char_start: start,
     char_end: end,
     ocr: false,
+    missing: [],
   };
 }
 
@@ -125,6 +126,17 @@ describe("citation chips", () => {
     expect(label).toContain("doc-2.pdf");
     expect(label).toContain("p. 3");
     expect(label).toContain("Not supported");
+  });
+
+  it("says which numbers and names the cited source lacks, in the chip's label", () => {
+    const swapped: CitationCheck = {
+      sentences: [{ start: 0, end: 20, text: "", numbers: [1], supported: false }],
+      citations: [{ ...citation(1, 0, "unsupported"), missing: ["1962", "大阪"] }],
+    };
+    mount("東京タワーは1962年に大阪で完成した[1]。", [source(1)], swapped, "final");
+    const label = chips()[0].getAttribute("aria-label") ?? "";
+    expect(label).toContain("Not supported");
+    expect(label).toContain("Not in this source: 1962, 大阪");
   });
 
   it("shows chips as unchecked while the answer streams, and flags numbers with no source", () => {

@@ -9,7 +9,7 @@ import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import type { Source } from "../api/types";
 import { useI18n, type Translate } from "../i18n";
 import { placeChips, type AnswerPhase, type Chip, type CitationCheck } from "../lib/citations";
-import { pageText, textLang } from "../lib/format";
+import { missingText, pageText, textLang } from "../lib/format";
 import { AnswerBlocks } from "../lib/answerBlocks";
 import { ChipPreview } from "./ChipPreview";
 
@@ -28,13 +28,16 @@ export function statusText(t: Translate, chip: Chip): string {
 export function chipLabel(t: Translate, chip: Chip): string {
   if (chip.number === null) return t("help_nosource");
   const status = statusText(t, chip);
-  if (!chip.source) return `${t("source_n", { n: chip.number })}. ${status}.`;
-  return t("chip_label", {
-    n: chip.number,
-    title: chip.source.title,
-    page: pageText(t, chip.source.page, chip.source.page_label),
-    status,
-  });
+  const missing = chip.citation?.missing.length ? ` ${missingText(t, chip.citation.missing)}.` : "";
+  if (!chip.source) return `${t("source_n", { n: chip.number })}. ${status}.${missing}`;
+  return (
+    t("chip_label", {
+      n: chip.number,
+      title: chip.source.title,
+      page: pageText(t, chip.source.page, chip.source.page_label),
+      status,
+    }) + missing
+  );
 }
 
 interface Hover {

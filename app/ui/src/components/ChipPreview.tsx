@@ -6,7 +6,7 @@ import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useI18n } from "../i18n";
 import { OcrBadge } from "./OcrBadge";
 import { evidenceInPassage, type Chip } from "../lib/citations";
-import { pageText, percent, textLang } from "../lib/format";
+import { missingText, pageText, percent, textLang } from "../lib/format";
 import { StatusBadge } from "./StatusBadge";
 
 const EXCERPT = 300; // characters of passage shown around the evidence
@@ -94,6 +94,9 @@ export function ChipPreview({ chip, anchor }: { chip: Chip; anchor: DOMRect }) {
         </div>
       )}
       <p class="chip-preview__help">{t(`help_${chip.status}`)}</p>
+      {chip.citation && chip.citation.missing.length > 0 && (
+        <p class="chip-preview__help missing-terms">{missingText(t, chip.citation.missing)}</p>
+      )}
     </div>
   );
 }

@@ -43,6 +43,7 @@ const citation: Citation = {
   char_start: EVIDENCE[0],
   char_end: EVIDENCE[1],
   ocr: false,
+  missing: [],
 };
 
 function doc(mime: string, filename = "notice.pdf"): DocumentInfo {

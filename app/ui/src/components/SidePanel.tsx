@@ -10,7 +10,7 @@ import { useI18n } from "../i18n";
 import { OcrBadge } from "./OcrBadge";
 import { PageImage } from "./PageImage";
 import type { ChipStatus } from "../lib/citations";
-import { pageText, percent, textLang } from "../lib/format";
+import { missingText, pageText, percent, textLang } from "../lib/format";
 import { locatePassage, segments, type Span } from "../lib/highlight";
 import type { Turn } from "../state/chat";
 import { Icon } from "./Icon";
@@ -197,6 +197,11 @@ function PassageView({
             {t(`help_${status}`)}
             {citation && ` (${t("support", { pct: percent(citation.support) })})`}
           </p>
+          {citation && citation.missing.length > 0 && (
+            <p class="small missing-terms" data-testid="missing-terms">
+              {missingText(t, citation.missing)}
+            </p>
+          )}
         </div>
       )}
       {tabs.length > 0 && (

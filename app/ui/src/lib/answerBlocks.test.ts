@@ -233,6 +233,7 @@ describe("AnswerBlocks", () => {
           char_start: 0,
           char_end: 5,
           ocr: false,
+          missing: [],
         },
       ],
     };

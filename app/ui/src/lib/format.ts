@@ -38,6 +38,11 @@ const OFFICE_PAGES: [RegExp, (m: RegExpMatchArray, t: Translate) => string][] = 
   [/^Comments$/, (_, t) => t("page_comments")],
 ];
 
+/** "Not in this source: 北海道, 1998": the numbers and names of a sentence its cited evidence lacks. */
+export function missingText(t: Translate, missing: readonly string[]): string {
+  return t("missing_terms", { terms: missing.join(", ") });
+}
+
 export function pageText(t: Translate, page: number, label: string | null | undefined): string {
   if (!label || label === String(page)) return t("page", { page });
   for (const [pattern, say] of OFFICE_PAGES) {
