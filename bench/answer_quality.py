@@ -29,11 +29,12 @@ from typing import Any
 
 from _common import REPO, SHARED, build_container, drain, make_settings, percentile
 
+from app.core.citations import SUPPORT_THRESHOLD
 from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
 from app.services.answering import AskRequest
 from app.services.eval_data import load_dataset
 from app.services.eval_runner import corpus_size, ingest
-from app.services.evaluation import AnswerRecord, answer_metrics
+from app.services.evaluation import AnswerRecord, answer_metrics, contains_answer
 
 DATASETS = {
     "jsquad": SHARED / "eval/jsquad/valid-v1.3.json",
@@ -75,6 +76,9 @@ def main() -> None:
         "--context-tokens", default=None, help="override answer.context_tokens; a comma list sweeps budgets"
     )
     ap.add_argument("--no-select", action="store_true", help="whole passages (answer.select_sentences off)")
+    ap.add_argument("--refuse-above", type=float, default=None, help="answer.refuse_above")
+    ap.add_argument("--insist-below", type=float, default=None, help="answer.insist_below (1.01: always)")
+    ap.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSON)")
     args = ap.parse_args()
 
     path = DATASETS.get(args.dataset, Path(args.dataset))
@@ -86,6 +90,8 @@ def main() -> None:
     settings = make_settings(data_dir)
     budgets = [int(b) for b in args.context_tokens.split(",")] if args.context_tokens else []
     settings.answer.select_sentences = not args.no_select
+    settings.answer.refuse_above = args.refuse_above
+    settings.answer.insist_below = args.insist_below
     settings.generator.gguf_path = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     container = build_container(settings, with_generator=True)
     assert container.generator is not None and container.registry is not None
@@ -108,8 +114,34 @@ def main() -> None:
     }
     if len(runs) > 1:
         report = {**{k: v for k, v in report.items() if k not in runs[0]}, "sweep": runs}
+    if args.rows is not None:
+        args.rows.write_text(json.dumps([run["per_question"] for run in runs], ensure_ascii=False, indent=1))
     print(json.dumps(report, indent=2, ensure_ascii=False))
     container.close()
+
+
+def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often an answer shows an unsupported citation, for answers that hold the reference (false
+    alarms, mostly) and answered ones that don't (catches, where the answer is wrong); and how often a
+    citation names missing numbers or names. The citation check's effect on real answers."""
+
+    def share(group: list[dict[str, Any]], lexical: bool = False) -> float | None:
+        flagged = [r for r in group if (r["lexical_flag"] if lexical else "unsupported" in r["statuses"])]
+        return round(len(flagged) / len(group), 4) if group else None
+
+    answered = [r for r in rows if not r["abstained"] and r["answerable"]]
+    right = [r for r in answered if r["contains"]]
+    wrong = [r for r in answered if not r["contains"]]
+    return {
+        "answered": len(answered),
+        "flagged_when_right": share(right),
+        "flagged_when_wrong": share(wrong),
+        "flagged_when_right_lexical_only": share(right, lexical=True),
+        "flagged_when_wrong_lexical_only": share(wrong, lexical=True),
+        "right": len(right),
+        "wrong": len(wrong),
+        "with_missing_terms": sum(1 for r in answered if r["missing"]),
+    }
 
 
 def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str, Any]:
@@ -132,6 +164,15 @@ def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str
                 "abstained": r["abstained"],
                 "abstain_reason": r.get("abstain_reason"),
                 "cited_gold": [d in gold for d in cited_docs],
+                "statuses": [c["status"] for c in r["citations"]],
+                # what the support score alone (the check before key terms) flags, same answers
+                "lexical_flag": any(
+                    c["status"] != "inferred" and c["support"] < SUPPORT_THRESHOLD for c in r["citations"]
+                ),
+                "missing": sorted({m for c in r["citations"] for m in c.get("missing", [])}),
+                "contains": bool(q.answerable and contains_answer(answer, q.answers)),
+                "refusal_logprob": r.get("refusal_logprob"),
+                "kind": list(q.kind),
                 "sources_ms": round(r["sources_ms"] or 0, 1),
                 "ttft_ms": r.get("ttft_ms"),
                 "total_ms": round(r["total_ms"]),
@@ -145,6 +186,7 @@ def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str
         "sources_event_ms": summary([r["sources_ms"] for r in rows]),
         "ttft_ms": summary([r["ttft_ms"] for r in rows]),
         "answer_total_ms": summary([r["total_ms"] for r in rows]),
+        "flags": flag_rates(rows),
         "abstain_reasons": {
             reason: sum(1 for r in rows if r["abstain_reason"] == reason)
             for reason in sorted({r["abstain_reason"] for r in rows if r["abstain_reason"]})

@@ -118,6 +118,13 @@ class AnswerSettings(BaseModel):
     per_caller: int | None = Field(None, ge=1)
     timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
     history_turns: int = Field(6, ge=0)
+    # Abstention as one decision (#15): before it answers, the model's own probability of opening with
+    # the refusal (llama.cpp backend) is read. At or above `refuse_above` Shiori abstains without
+    # letting it write; below `insist_below` the refusal's first token is ruled out and the model
+    # answers; in between (and with other backends) the model decides. Fitted by bench/abstention_fit.py.
+    read_refusal_odds: bool = True
+    refuse_above: float | None = Field(None, gt=0, le=1)
+    insist_below: float | None = Field(None, ge=0, le=1.01)
 
 
 class IndexSettings(BaseModel):

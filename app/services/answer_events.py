@@ -110,6 +110,9 @@ class DoneEvent(Event):
     generation_ms: float | None = None
     prompt_tokens: int | None = Field(None, description="Tokens of the prompt the model read")
     dropped: list[int] = Field(default_factory=list)
+    refusal_logprob: float | None = Field(
+        None, description="Log-probability that the model opened with the refusal, read before it answered"
+    )
 
 
 class ErrorEvent(Event):

@@ -9,11 +9,12 @@ the same stream.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
@@ -191,8 +192,19 @@ class AnswerService:
         # Never an answer that says nothing: tokens are held back until the answer has some content
         # (a bare "[1]" is not shown), and an answer that ends without any is asked for once more,
         # with a note saying what was wrong; a second one becomes an honest abstention.
-        attempts = (messages, with_retry_note(messages, lang))
+        attempts: tuple[list[Message], ...] = (messages, with_retry_note(messages, lang))
+        refusal_lp: float | None = None
+        decision: Literal["refuse", "insist", "model"] = "model"
         try:
+            if cfg.answer.read_refusal_odds:
+                # How likely the model is to open with the refusal, read before it writes anything: the
+                # prompt it evaluates here is reused by the stream, so this costs a few tokens' time.
+                refusal_lp = self.generator.opening_logprob(messages, ABSTAIN_TEXT[lang])
+            decision = refusal_decision(refusal_lp, cfg.answer.refuse_above, cfg.answer.insist_below)
+            if decision == "refuse":
+                attempts = ()
+            elif decision == "insist":
+                options = replace(options, avoid_opening=ABSTAIN_TEXT[lang])
             for attempt, prompt in enumerate(attempts):
                 text = ""
                 tokens_iter = self.generator.stream(prompt, options, cancel)
@@ -231,13 +243,14 @@ class AnswerService:
         gen_s = time.perf_counter() - t_start
         if timed_out:
             yield ErrorEvent(detail="The answer took too long and was stopped.", code="timeout")
-        empty = not shown and not cancel.is_set()
-        if empty:
+        declined = decision == "refuse"  # the model's odds of refusing were high enough to go by
+        empty = not shown and not cancel.is_set() and not declined
+        if empty or declined:
             text = ABSTAIN_TEXT[lang]
             yield TokenEvent(text=text)
         # The query, not the bare question: a follow-up's topic is in the question before it.
         report = check_citations(text, [SourceRef(s.number, s.text) for s in sources], question=query)
-        refused = empty or is_refusal(text)
+        refused = empty or declined or is_refusal(text)
         yield citations_out(report, sources)
         tokens = self.generator.count_tokens(text) if text else 0
         decode_s = gen_s - (ttft_ms or 0) / 1000
@@ -257,7 +270,23 @@ class AnswerService:
             generation_ms=round(gen_s * 1000, 1),
             prompt_tokens=prompt_tokens,
             dropped=dropped,
+            refusal_logprob=None if refusal_lp is None else round(refusal_lp, 4),
         )
+
+
+def refusal_decision(
+    refusal_logprob: float | None, refuse_above: float | None, insist_below: float | None
+) -> Literal["refuse", "insist", "model"]:
+    """What the model's odds of opening with the refusal decide: abstain at once ("refuse"), answer
+    with the refusal ruled out ("insist"), or let the model's greedy answer decide ("model")."""
+    if refusal_logprob is None:
+        return "model"
+    p = math.exp(refusal_logprob)
+    if refuse_above is not None and p >= refuse_above:
+        return "refuse"
+    if insist_below is not None and p < insist_below:
+        return "insist"
+    return "model"
 
 
 def evidence_score(p: Passage) -> float:

@@ -579,19 +579,22 @@ def test_other_sites_cannot_use_the_local_api(browser: Any, server: Server, tmp_
 
 
 def _multi_page_scan(path: Path, pages: int) -> Path:
-    """The corpus scan's page, rendered at 200 dpi, `pages` times over in one TIFF: long enough in OCR
-    (about a second a page) that the upload row's 0.8 s poll cannot miss the stage, as it could with
-    the one-page PDF on an idle machine."""
-    import pypdfium2 as pdfium
+    """A scanned letter of `pages` different pages (typeset at 200 dpi, no text layer) in one TIFF:
+    long enough in OCR (a second or more a page) that the upload row's 0.8 s poll cannot miss the
+    stage, as it could with a one-page scan on an idle machine."""
+    from tests.support.page_images import typeset
 
-    pdf = pdfium.PdfDocument(str(SCAN))
-    try:
-        image = pdf[0].render(scale=200 / 72, grayscale=True).to_pil()
-    finally:
-        pdf.close()
-    image.save(
-        path, save_all=True, append_images=[image] * (pages - 1), dpi=(200, 200), compression="tiff_lzw"
-    )
+    topics = ("opening hours", "borrowing rules", "the reading room", "the history of the library")
+    images = [
+        typeset(
+            f"Harbor Library letter, page {n + 1}. This page describes {topics[n % len(topics)]}. "
+            f"Members asked about {topics[n % len(topics)]} {n + 2} times this year, and the staff "
+            f"answered each request within {n + 3} days. " * 3,
+            dpi=200,
+        )[0]
+        for n in range(pages)
+    ]
+    images[0].save(path, save_all=True, append_images=images[1:], dpi=(200, 200), compression="tiff_lzw")
     return path
 
 
@@ -640,50 +643,49 @@ def _pdf_citation_stream(
         start += 1
     evidence = (start, stops[1])
     passage = (0, min(len(text), max(stops[1] + 120, 300)))
-    source = {
-        "number": 1,
-        "chunk_id": 990001,
-        "document_id": doc_id,
-        "title": PDF.name,
-        "filename": PDF.name,
-        "page": page_no,
-        "page_label": None,
-        "char_start": passage[0],
-        "char_end": passage[1],
-        "text": text[passage[0] : passage[1]],
-        "shown": text[passage[0] : passage[1]],
-        "spans": [list(passage)],
-        "score": 0.9,
-        "ocr": False,
-    }
+    # Built with the payload models the server sends, so the script cannot drift from them.
+    from app.services.answer_events import CitationOut, DoneEvent, SourceOut
+
+    source = SourceOut(
+        number=1,
+        chunk_id=990001,
+        document_id=doc_id,
+        title=PDF.name,
+        filename=PDF.name,
+        page=page_no,
+        page_label=None,
+        char_start=passage[0],
+        char_end=passage[1],
+        text=text[passage[0] : passage[1]],
+        shown=text[passage[0] : passage[1]],
+        spans=[list(passage)],
+        score=0.9,
+        ocr=False,
+    ).model_dump()
     answer = "通知の内容は次のとおりです[1]。"
-    citation = {
-        "number": 1,
-        "sentence_index": 0,
-        "status": "verified",
-        "support": 0.9,
-        "chunk_id": 990001,
-        "document_id": doc_id,
-        "title": PDF.name,
-        "page": page_no,
-        "page_label": None,
-        "char_start": evidence[0],
-        "char_end": evidence[1],
-        "ocr": False,
-    }
-    done = {
-        "abstained": False,
-        "abstain_reason": None,
-        "best_score": 0.9,
-        "cancelled": False,
-        "retrieval_ms": 1,
-        "ttft_ms": 1,
-        "tokens": 8,
-        "tokens_per_s": None,
-        "generation_ms": 1,
-        "prompt_tokens": 10,
-        "dropped": [],
-    }
+    citation = CitationOut(
+        number=1,
+        sentence_index=0,
+        status="verified",
+        support=0.9,
+        chunk_id=990001,
+        document_id=doc_id,
+        title=PDF.name,
+        page=page_no,
+        page_label=None,
+        char_start=evidence[0],
+        char_end=evidence[1],
+        ocr=False,
+    ).model_dump()
+    done = DoneEvent(
+        abstained=False,
+        best_score=0.9,
+        retrieval_ms=1,
+        ttft_ms=1,
+        tokens=8,
+        generation_ms=1,
+        prompt_tokens=10,
+    ).model_dump()
     events = [
         ("sources", {"sources": [source], "dropped": [], "query": "q"}),
         ("token", {"text": answer}),

@@ -22,6 +22,9 @@ class GenerationOptions:
     temperature: float = 0.0  # greedy: answers grounded in sources should not be creative
     repeat_penalty: float = 1.1  # keeps greedy decoding of a small model out of loops
     stop: tuple[str, ...] = ()
+    # The answer must not open with this text's first token (the refusal, when the evidence says the
+    # answer is there). Backends that cannot steer the first token ignore it.
+    avoid_opening: str = ""
 
 
 class Generator(Protocol):
@@ -49,6 +52,12 @@ class Generator(Protocol):
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:
         """Yield text deltas. Stops early (within a token) once ``cancel`` is set."""
+        ...
+
+    def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
+        """Log-probability that the greedy answer to ``messages`` opens with the first ``tokens`` tokens
+        of ``opening`` (the refusal text, say), read from the model's own distribution; None where the
+        backend cannot tell. A stream of the same messages right after reuses the evaluated prompt."""
         ...
 
 

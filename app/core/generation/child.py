@@ -6,8 +6,9 @@ here, so a segfault or an OOM kill ends this process and the answer in progress,
 
 Messages are length-prefixed JSON (``multiprocessing.connection``). Parent → child:
 ``stream`` (id, messages, options), ``cancel`` (id), ``count`` (id, text), ``prompt_tokens`` (id,
-messages). Child → parent: ``ready`` (model id, what the start-up check chose), ``token`` (id, text),
-``end`` (id), ``result`` (id, value), ``error`` (id or none, detail, code), ``fatal`` (detail).
+messages), ``opening`` (id, messages, opening, tokens: its log-probability, on the decoding thread).
+Child → parent: ``ready`` (model id, what the start-up check chose), ``token`` (id, text), ``end``
+(id), ``result`` (id, value), ``error`` (id or none, detail, code), ``fatal`` (detail).
 
 Streams are decoded one at a time (the model holds one sequence) on the main thread; ``cancel`` sets
 the stream's event, which the backend checks between tokens. Token counting is answered at once, also while
@@ -109,7 +110,11 @@ class Server:
         jobs: queue.SimpleQueue[tuple[dict[str, Any], threading.Event] | None] = queue.SimpleQueue()
         threading.Thread(target=self._read, args=(jobs,), name="requests", daemon=True).start()
         while (job := jobs.get()) is not None:
-            self._stream(*job)
+            msg, cancel = job
+            if msg["type"] == "opening":  # evaluates the prompt: the model's thread, like a stream
+                self._answer(msg["id"], self._opening, msg)
+            else:
+                self._stream(msg, cancel)
 
     def _read(self, jobs: queue.SimpleQueue[tuple[dict[str, Any], threading.Event] | None]) -> None:
         try:
@@ -126,6 +131,8 @@ class Server:
                     ev = self._cancels.get(rid)
                     if ev is not None:
                         ev.set()
+                elif kind == "opening":
+                    jobs.put((msg, threading.Event()))
                 elif kind == "count":
                     self._answer(rid, self.gen.count_tokens, msg["text"])
                 elif kind == "prompt_tokens":
@@ -136,6 +143,9 @@ class Server:
                     return
         finally:
             jobs.put(None)
+
+    def _opening(self, msg: dict[str, Any]) -> float | None:
+        return self.gen.opening_logprob(msg["messages"], msg["opening"], int(msg.get("tokens", 3)))
 
     def _answer(self, rid: str, fn: Callable[[Any], Any], arg: Any) -> None:
         try:
@@ -155,6 +165,7 @@ class Server:
                 temperature=float(opts.get("temperature", 0.0)),
                 repeat_penalty=float(opts.get("repeat_penalty", 1.1)),
                 stop=tuple(opts.get("stop") or ()),
+                avoid_opening=str(opts.get("avoid_opening") or ""),
             )
             for delta in self.gen.stream(msg["messages"], options, cancel):
                 self.send({"type": "token", "id": rid, "text": delta})

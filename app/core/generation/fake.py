@@ -16,6 +16,7 @@ class FakeGenerator:
         delay_s: float = 0.0,
         *,
         replies: Sequence[Sequence[str]] | None = None,
+        opening_logprob: float | None = None,
     ) -> None:
         # Default script: an answer that cites the first source.
         self.script = (
@@ -24,6 +25,8 @@ class FakeGenerator:
         # Or one script per call (the last one repeats): a first answer and a retry.
         self.replies = [list(r) for r in replies] if replies else None
         self.delay_s = delay_s
+        self.opening = opening_logprob  # what opening_logprob answers: the model's refusal odds
+        self.options: list[GenerationOptions] = []
         self.calls: list[list[Message]] = []
         self.tokens_emitted = 0
 
@@ -44,10 +47,14 @@ class FakeGenerator:
     def prompt_tokens(self, messages: Sequence[Message]) -> int:
         return sum(self.count_tokens(m["content"]) + 4 for m in messages)
 
+    def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
+        return self.opening
+
     def stream(
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:
         self.calls.append(list(messages))
+        self.options.append(options)
         script = self.replies[min(len(self.calls), len(self.replies)) - 1] if self.replies else self.script
         for i, token in enumerate(script):
             if i >= options.max_tokens or (cancel is not None and cancel.is_set()):

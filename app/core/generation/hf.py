@@ -96,6 +96,9 @@ class TransformersGenerator:
     def prompt_tokens(self, messages: Sequence[Message]) -> int:
         return int(self._ids(messages).shape[-1])
 
+    def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
+        return None  # not read here: abstention then goes by the retrieval evidence and the answer
+
     def stream(
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -161,11 +161,50 @@ class LlamaCppGenerator:
             tokens += llm.tokenize(text.encode("utf-8"), add_bos=not tokens, special=is_template)
         return tokens
 
+    def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
+        llm = self._ensure()
+        prompt = self.encode(messages)
+        wanted = llm.tokenize(opening.encode("utf-8"), add_bos=False, special=False)[:tokens]
+        if not wanted:
+            return None
+        import numpy as np
+        from llama_cpp import llama_get_logits_ith
+
+        with self._run_lock:
+            # Evaluate the prompt as create_completion would, keeping the prefix already in the KV
+            # cache (the system prompt), then the opening's tokens one by one, reading the next-token
+            # distribution before each.
+            keep = 0
+            for a, b in zip(llm._input_ids, prompt, strict=False):
+                if a != b:
+                    break
+                keep += 1
+            llm.n_tokens = min(keep, len(prompt) - 1)  # at least the last prompt token is evaluated
+            llm.eval(prompt[llm.n_tokens :])
+            total = 0.0
+            for i, token in enumerate(wanted):
+                logits = np.ctypeslib.as_array(llama_get_logits_ith(llm._ctx.ctx, -1), shape=(llm.n_vocab(),))
+                top = float(logits.max())
+                total += float(logits[token]) - top - float(np.log(np.exp(logits - top).sum()))
+                if i + 1 < len(wanted):
+                    llm.eval([token])
+            # Back to the end of the prompt: the answer's stream finds it cached, and re-evaluates its
+            # last token for the right logits (the context's now belong to the opening's tokens).
+            llm.n_tokens = len(prompt)
+            llm._requires_eval = True
+        return total
+
     def stream(
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:
         llm = self._ensure()
         prompt = self.encode(messages)
+        processors = None
+        if options.avoid_opening:
+            from llama_cpp import LogitsProcessorList
+
+            banned = llm.tokenize(options.avoid_opening.encode("utf-8"), add_bos=False, special=False)[:1]
+            processors = LogitsProcessorList([_ban_at(len(prompt), banned)])
         with self._run_lock:
             chunks = llm.create_completion(
                 prompt=prompt,
@@ -174,6 +213,7 @@ class LlamaCppGenerator:
                 repeat_penalty=options.repeat_penalty,
                 stop=[s for s in (*self._stop, *options.stop) if s],  # "" would match at once
                 stream=True,
+                logits_processor=processors,
             )
             try:
                 for chunk in chunks:
@@ -184,6 +224,17 @@ class LlamaCppGenerator:
                         yield text
             finally:
                 chunks.close()  # stops llama.cpp decoding at once
+
+
+def _ban_at(position: int, tokens: Sequence[int]) -> Callable[[Any, Any], Any]:
+    """A logits processor that rules ``tokens`` out at the answer's first token only."""
+
+    def process(input_ids: Any, scores: Any) -> Any:
+        if len(input_ids) == position:
+            scores[list(tokens)] = -float("inf")
+        return scores
+
+    return process
 
 
 _params_lock = threading.Lock()

@@ -104,6 +104,9 @@ class OpenAIGenerator:
         # The server applies its own chat template; ~4 tokens of role markers per message.
         return sum(self.count_tokens(m["content"]) + 4 for m in messages)
 
+    def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
+        return None  # not read here: abstention then goes by the retrieval evidence and the answer
+
     def stream(
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:

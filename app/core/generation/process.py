@@ -119,6 +119,10 @@ class ProcessGenerator:
     def prompt_tokens(self, messages: Sequence[Message]) -> int:
         return int(self._call("prompt_tokens", messages=list(messages)))
 
+    def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
+        value = self._call("opening", messages=list(messages), opening=opening, tokens=tokens)
+        return None if value is None else float(value)
+
     def stream(
         self, messages: Sequence[Message], options: GenerationOptions, cancel: threading.Event | None = None
     ) -> Iterator[str]:
@@ -136,6 +140,7 @@ class ProcessGenerator:
                         "temperature": options.temperature,
                         "repeat_penalty": options.repeat_penalty,
                         "stop": list(options.stop),
+                        "avoid_opening": options.avoid_opening,
                     },
                 }
             )

@@ -689,6 +689,11 @@ export interface components {
             prompt_tokens: number | null;
             /** Dropped */
             dropped: number[];
+            /**
+             * Refusal Logprob
+             * @description Log-probability that the model opened with the refusal, read before it answered
+             */
+            refusal_logprob: number | null;
         };
         /**
          * ErrorEvent

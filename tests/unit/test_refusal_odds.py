@@ -1,0 +1,76 @@
+"""Abstention as one decision (#15, item 3): the model's odds of opening with the refusal, read before
+it writes, decide whether Shiori abstains at once, lets the model decide, or rules the refusal out."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.api.app import create_app
+from app.core.generation.fake import FakeGenerator
+from app.core.prompting import ABSTAIN_TEXT
+from app.core.settings import Settings
+from app.services.answering import refusal_decision
+from tests.support.http import started_clients, upload, wait_searchable, wait_terminal
+from tests.support.sse import parse_sse
+
+pytestmark = pytest.mark.unit
+
+TOWER = "東京タワーは1958年に完成した電波塔である。高さは333メートルである。\n"
+ANSWER = ["高さは", "333メートル", "です[1]。"]
+
+
+@pytest.fixture
+def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Callable[..., Any]]:
+    with started_clients() as start:
+
+        def run(gen: FakeGenerator, **answer: Any) -> list[tuple[str, Any]]:
+            settings = make_settings(
+                sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
+            )
+            client: TestClient = start(create_app(settings, generator=gen))
+            doc_id = upload(client, ("tower.txt", TOWER.encode())).json()["documents"][0]["document_id"]
+            wait_terminal(client, doc_id)
+            wait_searchable(client, "東京タワーの高さ", doc_id)
+            r = client.post("/api/v1/ask", json={"question": "東京タワーの高さは？", "stream": True})
+            return parse_sse(r.text)
+
+        yield run
+
+
+def test_the_odds_decide_between_refusing_insisting_and_the_model() -> None:
+    assert refusal_decision(None, 0.5, 0.2) == "model"  # a backend that cannot tell
+    assert refusal_decision(math.log(0.9), 0.8, 0.2) == "refuse"
+    assert refusal_decision(math.log(0.1), 0.8, 0.2) == "insist"
+    assert refusal_decision(math.log(0.5), 0.8, 0.2) == "model"
+    assert refusal_decision(math.log(0.9), None, None) == "model"  # no thresholds: the model decides
+
+
+def test_likely_refusal_abstains_without_letting_the_model_write(ask: Callable[..., Any]) -> None:
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.95))
+    events = ask(gen, refuse_above=0.9)
+    assert gen.calls == []  # nothing generated
+    assert "".join(d["text"] for n, d in events if n == "token") == ABSTAIN_TEXT["ja"]
+    done = events[-1][1]
+    assert done["abstained"] is True and done["abstain_reason"] == "model_declined"
+    assert done["refusal_logprob"] == pytest.approx(math.log(0.95), abs=1e-3)
+
+
+def test_unlikely_refusal_rules_the_refusal_out(ask: Callable[..., Any]) -> None:
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.05))
+    events = ask(gen, refuse_above=0.9, insist_below=0.2)
+    assert [o.avoid_opening for o in gen.options] == [ABSTAIN_TEXT["ja"]]
+    assert "".join(d["text"] for n, d in events if n == "token") == "".join(ANSWER)
+    assert events[-1][1]["abstained"] is False
+
+
+def test_in_between_the_model_decides_and_the_odds_are_reported(ask: Callable[..., Any]) -> None:
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.5))
+    events = ask(gen, refuse_above=0.9, insist_below=0.2)
+    assert [o.avoid_opening for o in gen.options] == [""]
+    done = events[-1][1]
+    assert done["abstained"] is False and done["refusal_logprob"] == pytest.approx(math.log(0.5), abs=1e-3)
