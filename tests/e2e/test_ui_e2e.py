@@ -784,6 +784,13 @@ def test_pdf_citation_opens_the_page_image_with_the_evidence_highlighted(
         assert evidence_text.strip() in view.locator("[data-testid=page-text] mark.hl-evidence").inner_text()
         view.get_by_role("tab", name="Page").click()
         view.locator("[data-testid=page-image]").wait_for()
+
+        # A search result (the answer's sources) opens the same view: the page with the passage marked.
+        ui.last_turn().get_by_role("button", name="1 source").click()
+        page.locator("[data-testid=source-list] .source-card").first.click()
+        view.locator("[data-testid=page-image]").wait_for()
+        view.locator(".box--passage").first.wait_for()
+        assert view.locator("[data-testid=box-evidence]").count() == 0  # no citation: no evidence
     finally:
         page.unroute("**/api/v1/ask")
 

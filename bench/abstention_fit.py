@@ -1,0 +1,148 @@
+"""Fit answer.refuse_above and answer.insist_below (#15, item 3) from two answer_quality runs per set.
+
+    python bench/answer_quality.py --dataset lit --questions 0 --rows lit_A.json
+    python bench/answer_quality.py --dataset lit --questions 0 --insist-below 1.01 --rows lit_B.json
+    (the same for jsquad --questions 100)
+    python bench/abstention_fit.py --set lit lit_A.json lit_B.json --set jsquad jsq_A.json jsq_B.json
+
+Run A lets the model decide; run B always rules the refusal's first token out. Each row holds the
+model's probability of opening with the refusal (read before it wrote), so every policy's outcome is
+known per question: P >= refuse_above abstains, P < insist_below takes run B's answer, anything else
+run A's. One pair of thresholds for all sets (none per dataset), chosen to maximise the mean over
+sets of abstention accuracy (abstained exactly when the set says unanswerable), ties to the policy
+closest to the model alone. Cross-validation: the questions of every set split into 5 folds; thresholds
+fitted on 4 folds of every set are scored on the fifth. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import statistics
+from pathlib import Path
+from typing import Any
+
+REFUSE = [None, *[round(0.5 + 0.05 * i, 2) for i in range(10)], 0.99]
+INSIST = [None, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
+
+
+def load(path_a: Path, path_b: Path) -> list[dict[str, Any]]:
+    a, b = (json.loads(p.read_text(encoding="utf-8"))[0] for p in (path_a, path_b))
+    rows = []
+    for x, y in zip(a, b, strict=True):
+        assert x["q"] == y["q"], (x["q"], y["q"])
+        lp = x["refusal_logprob"]
+        rows.append(
+            {
+                "p": math.exp(lp) if lp is not None else None,
+                "answerable": x["answerable"],
+                "A": (bool(x["abstained"]), bool(x["contains"])),
+                "B": (bool(y["abstained"]), bool(y["contains"])),
+            }
+        )
+    return rows
+
+
+def outcome(row: dict[str, Any], refuse: float | None, insist: float | None) -> tuple[bool, bool]:
+    p = row["p"]
+    if p is not None and refuse is not None and p >= refuse:
+        return True, False
+    if p is not None and insist is not None and p < insist:
+        return row["B"]
+    return row["A"]
+
+
+def scores(rows: list[dict[str, Any]], refuse: float | None, insist: float | None) -> dict[str, float]:
+    out = [(r, outcome(r, refuse, insist)) for r in rows]
+    answerable = [(r, o) for r, o in out if r["answerable"]]
+    unanswerable = [(r, o) for r, o in out if not r["answerable"]]
+    return {
+        "abstention_accuracy": sum(o[0] != r["answerable"] for r, o in out) / len(out),
+        "answered_when_answerable": sum(not o[0] for _, o in answerable) / len(answerable)
+        if answerable
+        else math.nan,
+        "abstained_when_unanswerable": (
+            sum(o[0] for _, o in unanswerable) / len(unanswerable) if unanswerable else math.nan
+        ),
+        "contains_answer": sum(o[1] for _, o in answerable) / len(answerable) if answerable else math.nan,
+    }
+
+
+def fit(sets: dict[str, list[dict[str, Any]]]) -> tuple[float | None, float | None, float]:
+    best: tuple[float, int, float | None, float | None] | None = None
+    for refuse in REFUSE:
+        for insist in INSIST:
+            if refuse is not None and insist is not None and insist >= refuse:
+                continue
+            value = statistics.mean(
+                scores(rows, refuse, insist)["abstention_accuracy"] for rows in sets.values()
+            )
+            change = (refuse is not None) + (insist is not None)  # ties: the least change to the model
+            key = (round(value, 6), -change)
+            if best is None or key > (best[0], -best[1]):
+                best = (round(value, 6), change, refuse, insist)
+    assert best is not None
+    return best[2], best[3], best[0]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", nargs=3, action="append", metavar=("NAME", "ROWS_A", "ROWS_B"), required=True)
+    ap.add_argument("--folds", type=int, default=5)
+    args = ap.parse_args()
+    sets = {name: load(Path(a), Path(b)) for name, a, b in args.set}
+
+    refuse, insist, value = fit(sets)
+    report: dict[str, Any] = {
+        "fitted": {
+            "refuse_above": refuse,
+            "insist_below": insist,
+            "mean_abstention_accuracy": round(value, 4),
+        },
+        "model_alone": {n: _round(scores(rows, None, None)) for n, rows in sets.items()},
+        "fitted_policy": {n: _round(scores(rows, refuse, insist)) for n, rows in sets.items()},
+        "always_insist": {n: _round(scores(rows, None, 1.01)) for n, rows in sets.items()},
+    }
+    # Cross-validation over questions: fit on the other folds of every set, score the held-out fold.
+    rng = random.Random(0)
+    folds = {n: [i % args.folds for i in rng.sample(range(len(rows)), len(rows))] for n, rows in sets.items()}
+    held: dict[str, list[tuple[dict[str, Any], tuple[bool, bool]]]] = {n: [] for n in sets}
+    chosen = []
+    for k in range(args.folds):
+        train = {n: [r for r, f in zip(rows, folds[n], strict=True) if f != k] for n, rows in sets.items()}
+        r_k, i_k, _ = fit(train)
+        chosen.append({"refuse_above": r_k, "insist_below": i_k})
+        for n, rows in sets.items():
+            held[n].extend((r, outcome(r, r_k, i_k)) for r, f in zip(rows, folds[n], strict=True) if f == k)
+    report["cross_validated"] = {
+        "thresholds_per_fold": chosen,
+        "abstention_accuracy": {
+            n: round(sum(o[0] != r["answerable"] for r, o in pairs) / len(pairs), 4)
+            for n, pairs in held.items()
+        },
+    }
+    report["p_refusal_quantiles"] = {
+        n: {
+            side: _quantiles([r["p"] for r in rows if r["answerable"] == answerable and r["p"] is not None])
+            for side, answerable in (("answerable", True), ("unanswerable", False))
+        }
+        for n, rows in sets.items()
+    }
+    print(json.dumps(report, indent=2))
+
+
+def _round(d: dict[str, float]) -> dict[str, float | None]:
+    return {k: None if math.isnan(v) else round(v, 4) for k, v in d.items()}
+
+
+def _quantiles(xs: list[float]) -> dict[str, float] | None:
+    if not xs:
+        return None
+    xs = sorted(xs)
+    return {f"p{q}": round(xs[int(q / 100 * (len(xs) - 1))], 4) for q in (10, 25, 50, 75, 90)}
+
+
+if __name__ == "__main__":
+    main()
