@@ -110,6 +110,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--questions", type=int, default=len(QUESTIONS))
     ap.add_argument("--levers", action="store_true", help="also measure TTFT/quality per lever setting")
+    ap.add_argument(
+        "--odds", action="store_true", help="also TTFT with the refusal odds read and not read (answer.*)"
+    )
     args = ap.parse_args()
     questions = QUESTIONS[: args.questions]
     gguf = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -167,8 +170,35 @@ def main() -> None:
     ]
     if args.levers:
         report["levers"] = levers(container, gen, questions)
+    if args.odds:
+        report["refusal_odds"] = odds(container, gen, questions)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     container.close()
+
+
+def odds(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """TTFT with the refusal odds read first (and acted on, with the configured thresholds) against the
+    same question without, both from an empty prefix cache, alternating which goes first."""
+    cfg = container.settings.answer
+    default = cfg.read_refusal_odds, cfg.refuse_above, cfg.insist_below
+    runs: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for i, (q, expected) in enumerate(questions * 2):
+        for read in (True, False) if i % 2 == 0 else (False, True):
+            cfg.read_refusal_odds = read
+            cfg.refuse_above, cfg.insist_below = default[1:] if read else (None, None)
+            gen._ensure().reset()
+            r = service_run(container, q)
+            runs[read].append({**r, "correct": is_correct(expected, r)})
+    cfg.read_refusal_odds, cfg.refuse_above, cfg.insist_below = default
+    on, off = med([r["ttft_ms"] for r in runs[True]]), med([r["ttft_ms"] for r in runs[False]])
+    return {
+        "thresholds": {"refuse_above": default[1], "insist_below": default[2]},
+        "ttft_ms_median_with_odds": on,
+        "ttft_ms_median_without": off,
+        "ttft_ratio": round(on / off, 3) if on and off else None,
+        "correct_with_odds": f"{sum(r['correct'] for r in runs[True])}/{len(runs[True])}",
+        "correct_without": f"{sum(r['correct'] for r in runs[False])}/{len(runs[False])}",
+    }
 
 
 def levers(

@@ -247,6 +247,8 @@ class AnswerService:
         empty = not shown and not cancel.is_set() and not declined
         if empty or declined:
             text = ABSTAIN_TEXT[lang]
+            if declined:  # the abstention is the first text the reader sees
+                ttft_ms = (time.perf_counter() - t_start) * 1000
             yield TokenEvent(text=text)
         # The query, not the bare question: a follow-up's topic is in the question before it.
         report = check_citations(text, [SourceRef(s.number, s.text) for s in sources], question=query)
