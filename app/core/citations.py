@@ -20,6 +20,7 @@ from typing import Literal
 
 from app.core.chunking import sentence_spans
 from app.core.key_terms import Term, TermIndex, contexts, key_terms, topic_spans
+from app.core.question_type import asks_for_number, gives_number
 from app.core.support import Passage, Units, containment, content_units, has_content
 
 # Thresholds, from scoring 45 hand-written claims against real passages (ja: ../shared/corpus/seeds,
@@ -83,6 +84,9 @@ class CitationReport:
     citations: list[Citation]
     invalid_numbers: list[int]  # sorted, unique
     unsupported_sentences: list[int]
+    # False when the question asks for a number (app.core.question_type) and the answer gives none:
+    # its words may all be in the source, but it answers something else.
+    answers_question: bool = True
 
 
 def find_markers(text: str) -> list[Marker]:
@@ -159,7 +163,9 @@ def check_citations(
         sentences.append(AnswerSentence(start, end, text[start:end], numbers, supported))
         citations.extend(own)
     unsupported = [i for i, s in enumerate(sentences) if not s.supported]
-    return CitationReport(text, sentences, citations, sorted(invalid), unsupported)
+    off = bool(question) and asks_for_number(question) and not gives_number(strip_markers(text))
+    off = off and not is_refusal(text)
+    return CitationReport(text, sentences, citations, sorted(invalid), unsupported, answers_question=not off)
 
 
 class _Source:

@@ -91,6 +91,10 @@ class CitationsEvent(Event):
     citations: list[CitationOut]
     sentences: list[AnswerSentenceOut]
     invalid_numbers: list[int] = Field(description="[n] markers that name no source")
+    answers_question: bool = Field(
+        True,
+        description="False when the question asks for a number (a count, a year) and the answer gives none",
+    )
 
 
 class DoneEvent(Event):

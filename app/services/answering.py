@@ -369,7 +369,11 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> Ci
         for s in report.sentences
     ]
     return CitationsEvent(
-        answer=report.answer, citations=items, sentences=sentences, invalid_numbers=report.invalid_numbers
+        answer=report.answer,
+        citations=items,
+        sentences=sentences,
+        invalid_numbers=report.invalid_numbers,
+        answers_question=report.answers_question,
     )
 
 

@@ -142,6 +142,22 @@ describe("App", () => {
     expect(root.querySelector("[data-testid=send]")).not.toBeNull();
   });
 
+  it("says so when the question asks for a number and the answer gives none", async () => {
+    await ask("How many books can members borrow?");
+    const text = "Members may borrow books from the library.";
+    await send("token", { text });
+    expect(root.querySelector("[data-testid=no-number]")).toBeNull(); // not before the check
+    await send("citations", {
+      answer: text,
+      citations: [],
+      sentences: [],
+      invalid_numbers: [],
+      answers_question: false,
+    });
+    const note = root.querySelector("[data-testid=no-number]");
+    expect(note?.textContent).toContain("asks for a number");
+  });
+
   it("focuses the question box on /, unless the person is typing", () => {
     const box = root.querySelector<HTMLTextAreaElement>("#question");
     const name = root.querySelector<HTMLInputElement>("select#collection");

@@ -1100,6 +1100,12 @@ export interface components {
              * @description [n] markers that name no source
              */
             invalid_numbers: number[];
+            /**
+             * Answers Question
+             * @description False when the question asks for a number (a count, a year) and the answer gives none
+             * @default true
+             */
+            answers_question: boolean;
         };
         /**
          * SourcesEvent

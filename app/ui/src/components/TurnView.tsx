@@ -141,6 +141,12 @@ export function TurnView({ turn, selected, canRetry, onRetry, onShowSources, onO
           )
         )}
 
+        {turn.check?.answersQuestion === false && !abstained && (
+          <p class="note note--warn" data-testid="no-number">
+            <Icon name="alert" size={14} />
+            {t("no_number")}
+          </p>
+        )}
         {turn.phase === "stopped" && (
           <p class="note note--stopped" data-testid="stopped">
             <Icon name="stop" size={14} />

@@ -20,6 +20,8 @@ export interface Chip {
 export interface CitationCheck {
   sentences: AnswerSentence[];
   citations: Citation[];
+  /** False when the question asks for a number and the answer gives none. */
+  answersQuestion?: boolean;
 }
 
 export type AnswerPhase = "streaming" | "final" | "stopped";

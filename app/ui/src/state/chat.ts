@@ -142,7 +142,11 @@ export function useChat(collection: string): Chat {
             const data = JSON.parse(ev.data) as CitationsEvent;
             update(coll, turn.id, {
               text: data.answer,
-              check: { sentences: data.sentences, citations: data.citations },
+              check: {
+                sentences: data.sentences,
+                citations: data.citations,
+                answersQuestion: data.answers_question,
+              },
             });
           } else if (ev.event === "done") {
             finished = true;
