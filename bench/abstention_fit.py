@@ -8,10 +8,12 @@
 Run A lets the model decide; run B always rules the refusal's first token out. Each row holds the
 model's probability of opening with the refusal (read before it wrote), so every policy's outcome is
 known per question: P >= refuse_above abstains, P < insist_below takes run B's answer, anything else
-run A's. One pair of thresholds for all sets (none per dataset), chosen to maximise the mean over
-sets of abstention accuracy (abstained exactly when the set says unanswerable), ties to the policy
-closest to the model alone. Cross-validation: the questions of every set split into 5 folds; thresholds
-fitted on 4 folds of every set are scored on the fifth. Prints JSON.
+run A's. One pair of thresholds for all sets (none per dataset): by default the one that answers the
+most answerable questions (mean over sets) while every set's share of unanswerable questions abstained
+on stays within --max-abstention-loss (0.02) of the model alone's; with -1, the one that maximises
+mean abstention accuracy. Ties go to the policy closest to the model alone. Cross-validation: the
+questions of every set split into 5 folds; thresholds fitted on 4 folds of every set are scored on
+the fifth. Prints JSON.
 """
 
 from __future__ import annotations
@@ -70,15 +72,27 @@ def scores(rows: list[dict[str, Any]], refuse: float | None, insist: float | Non
     }
 
 
-def fit(sets: dict[str, list[dict[str, Any]]]) -> tuple[float | None, float | None, float]:
+def fit(
+    sets: dict[str, list[dict[str, Any]]], max_loss: float | None
+) -> tuple[float | None, float | None, float]:
+    """The thresholds with the best mean over sets of abstention accuracy (max_loss None), or, the
+    default, the best mean share of answerable questions answered among those that keep every set's
+    share of unanswerable questions abstained on within `max_loss` of the model alone's: answering
+    more must not cost the honesty that says "not in the documents"."""
+    floor = {n: scores(rows, None, None)["abstained_when_unanswerable"] for n, rows in sets.items()}
     best: tuple[float, int, float | None, float | None] | None = None
     for refuse in REFUSE:
         for insist in INSIST:
             if refuse is not None and insist is not None and insist >= refuse:
                 continue
-            value = statistics.mean(
-                scores(rows, refuse, insist)["abstention_accuracy"] for rows in sets.values()
-            )
+            results = {n: scores(rows, refuse, insist) for n, rows in sets.items()}
+            if max_loss is not None and any(
+                not math.isnan(floor[n]) and r["abstained_when_unanswerable"] < floor[n] - max_loss - 1e-9
+                for n, r in results.items()
+            ):
+                continue
+            measure = "abstention_accuracy" if max_loss is None else "answered_when_answerable"
+            value = statistics.mean(r[measure] for r in results.values() if not math.isnan(r[measure]))
             change = (refuse is not None) + (insist is not None)  # ties: the least change to the model
             key = (round(value, 6), -change)
             if best is None or key > (best[0], -best[1]):
@@ -91,15 +105,26 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", nargs=3, action="append", metavar=("NAME", "ROWS_A", "ROWS_B"), required=True)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument(
+        "--max-abstention-loss",
+        type=float,
+        default=0.02,
+        help="how much of the model's abstention on unanswerable questions a policy may give up; "
+        "-1: none of this, maximise mean abstention accuracy instead",
+    )
     args = ap.parse_args()
     sets = {name: load(Path(a), Path(b)) for name, a, b in args.set}
 
-    refuse, insist, value = fit(sets)
+    max_loss = None if args.max_abstention_loss < 0 else args.max_abstention_loss
+    refuse, insist, value = fit(sets, max_loss)
     report: dict[str, Any] = {
         "fitted": {
+            "objective": "mean abstention accuracy"
+            if max_loss is None
+            else f"mean answered-when-answerable, abstention on unanswerable within {max_loss} of the model",
             "refuse_above": refuse,
             "insist_below": insist,
-            "mean_abstention_accuracy": round(value, 4),
+            "objective_value": round(value, 4),
         },
         "model_alone": {n: _round(scores(rows, None, None)) for n, rows in sets.items()},
         "fitted_policy": {n: _round(scores(rows, refuse, insist)) for n, rows in sets.items()},
@@ -112,14 +137,14 @@ def main() -> None:
     chosen = []
     for k in range(args.folds):
         train = {n: [r for r, f in zip(rows, folds[n], strict=True) if f != k] for n, rows in sets.items()}
-        r_k, i_k, _ = fit(train)
+        r_k, i_k, _ = fit(train, max_loss)
         chosen.append({"refuse_above": r_k, "insist_below": i_k})
         for n, rows in sets.items():
             held[n].extend((r, outcome(r, r_k, i_k)) for r, f in zip(rows, folds[n], strict=True) if f == k)
     report["cross_validated"] = {
         "thresholds_per_fold": chosen,
-        "abstention_accuracy": {
-            n: round(sum(o[0] != r["answerable"] for r, o in pairs) / len(pairs), 4)
+        **{
+            n: _round(scores([r for r, _ in pairs], None, None) | _held_scores(pairs))
             for n, pairs in held.items()
         },
     }
@@ -131,6 +156,22 @@ def main() -> None:
         for n, rows in sets.items()
     }
     print(json.dumps(report, indent=2))
+
+
+def _held_scores(pairs: list[tuple[dict[str, Any], tuple[bool, bool]]]) -> dict[str, float]:
+    """Scores of the held-out outcomes (each question decided by its own fold's thresholds)."""
+    answerable = [o for r, o in pairs if r["answerable"]]
+    unanswerable = [o for r, o in pairs if not r["answerable"]]
+    return {
+        "abstention_accuracy": sum(o[0] != r["answerable"] for r, o in pairs) / len(pairs),
+        "answered_when_answerable": sum(not o[0] for o in answerable) / len(answerable)
+        if answerable
+        else math.nan,
+        "abstained_when_unanswerable": sum(o[0] for o in unanswerable) / len(unanswerable)
+        if unanswerable
+        else math.nan,
+        "contains_answer": sum(o[1] for o in answerable) / len(answerable) if answerable else math.nan,
+    }
 
 
 def _round(d: dict[str, float]) -> dict[str, float | None]:

@@ -90,6 +90,7 @@ def main() -> None:
     settings = make_settings(data_dir)
     budgets = [int(b) for b in args.context_tokens.split(",")] if args.context_tokens else []
     settings.answer.select_sentences = not args.no_select
+    settings.answer.read_refusal_odds = True  # recorded per question (bench/abstention_fit.py reads them)
     settings.answer.refuse_above = args.refuse_above
     settings.answer.insist_below = args.insist_below
     settings.generator.gguf_path = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"

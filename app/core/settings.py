@@ -121,8 +121,11 @@ class AnswerSettings(BaseModel):
     # Abstention as one decision (#15): before it answers, the model's own probability of opening with
     # the refusal (llama.cpp backend) is read. At or above `refuse_above` Shiori abstains without
     # letting it write; below `insist_below` the refusal's first token is ruled out and the model
-    # answers; in between (and with other backends) the model decides. Fitted by bench/abstention_fit.py.
-    read_refusal_odds: bool = True
+    # answers; in between (and with other backends) the model decides. Off by default: with the bundled
+    # 1.5B model the odds do not tell answerable from unanswerable questions well enough to gain
+    # anything held out without giving up abstentions (bench/abstention_fit.py; README, Abstention).
+    # Setting either threshold reads the odds; read_refusal_odds reads them for the done event alone.
+    read_refusal_odds: bool = False
     refuse_above: float | None = Field(None, gt=0, le=1)
     insist_below: float | None = Field(None, ge=0, le=1.01)
 

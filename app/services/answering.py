@@ -196,7 +196,8 @@ class AnswerService:
         refusal_lp: float | None = None
         decision: Literal["refuse", "insist", "model"] = "model"
         try:
-            if cfg.answer.read_refusal_odds:
+            policy = cfg.answer.refuse_above is not None or cfg.answer.insist_below is not None
+            if cfg.answer.read_refusal_odds or policy:
                 # How likely the model is to open with the refusal, read before it writes anything: the
                 # prompt it evaluates here is reused by the stream, so this costs a few tokens' time.
                 refusal_lp = self.generator.opening_logprob(messages, ABSTAIN_TEXT[lang])

@@ -74,3 +74,10 @@ def test_in_between_the_model_decides_and_the_odds_are_reported(ask: Callable[..
     assert [o.avoid_opening for o in gen.options] == [""]
     done = events[-1][1]
     assert done["abstained"] is False and done["refusal_logprob"] == pytest.approx(math.log(0.5), abs=1e-3)
+
+
+def test_by_default_the_odds_are_not_read(ask: Callable[..., Any]) -> None:
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.95))
+    events = ask(gen)
+    assert [o.avoid_opening for o in gen.options] == [""]
+    assert events[-1][1]["refusal_logprob"] is None and events[-1][1]["abstained"] is False
