@@ -1,15 +1,17 @@
-"""Key terms of a claim: the numbers and names a cited passage must contain for the claim to hold.
+"""Key terms of a claim: the numbers and names a cited passage must back for the claim to hold.
 
 Lexical support (app.core.support) measures how much of a sentence a passage contains. One swapped
 fact barely moves that share: "梅雨がないのは北海道です" against a passage saying 小笠原諸島 keeps most
 of its bigrams, and the swapped name is often elsewhere in the same passage. So a citation is also
-checked term by term: every number, every proper noun (MeCab's 固有名詞) and every capitalised or
-Latin-script name of the sentence must appear in the evidence window the support check chose, or,
-for the topic a sentence repeats from the question, anywhere in the cited passage. A term that does
-neither is reported missing and the citation is unsupported.
+checked term by term (app.core.citations): every number, every proper noun (MeCab's 固有名詞) and
+every capitalised or Latin-script name of the sentence must stand in one sentence of the source
+together with most of the words around it in the claim (`contexts`: its clause). The topic the
+question names (`topic_spans`) may stand in any sentence. A term that is backed nowhere is reported
+missing and the citation is unsupported.
 
 Matching is on NFKC-lowered text with spaces removed between CJK characters; English words are
 compared by their light stem (Americans ~ American), numbers by value (1,000 == 1000, ０６ == 6).
+Measured with bench/claims.py.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from app.core.support import Units, content_units
+from app.core.support import Units, content_units, number_key
 from app.core.text import (
     CLAIM_STOPWORDS,
     CONTENT_CHARS,
@@ -71,7 +73,7 @@ def key_terms(claim: str) -> list[Term]:
     text = _LIST_MARK.sub("", claim)
     found: dict[str, Term] = {}
     for m in _NUMBER.finditer(nfkc_lower(text)):
-        term = Term(m.group(), "#" + _number(m.group()), "number")
+        term = Term(m.group(), "#" + number_key(m.group()), "number")
         found.setdefault(term.key, term)
     for term in _latin_names(text):
         found.setdefault(term.key, term)
@@ -87,7 +89,7 @@ class TermIndex:
     def __init__(self, text: str) -> None:
         folded = nfkc_lower(text)
         self.flat = _CJK_SPACE.sub("", folded)
-        self.numbers = {"#" + _number(n) for n in _NUMBER.findall(folded)}
+        self.numbers = {"#" + number_key(n) for n in _NUMBER.findall(folded)}
         self.words = {light_stem(w) for w in _WORD.findall(folded)}
 
     def has(self, term: Term) -> bool:
@@ -170,12 +172,6 @@ def _occurrences(text: str, term: Term) -> Iterable[re.Match[str]]:
     if term.key.startswith("@"):  # Altavilla, not the start of Altavillanus
         return re.finditer(rf"(?<![a-z]){word}(?![a-z])", text)
     return re.finditer(word, text)
-
-
-def _number(tok: str) -> str:
-    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):
-        tok = tok.replace(",", "")  # 1,000 == 1000
-    return str(int(tok)) if tok.isdigit() else tok  # 06 == 6
 
 
 def _latin_names(text: str) -> Iterable[Term]:

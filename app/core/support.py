@@ -108,7 +108,7 @@ def _tokens(text: str, *, passage: bool) -> list[tuple[str, float]]:
     for m in _TOKEN.finditer(norm):
         tok = m.group()
         if m.lastgroup == "num":
-            out.append(("#" + _number(tok), NUMBER_WEIGHT))
+            out.append(("#" + number_key(tok), NUMBER_WEIGHT))
         elif tok in _NUMBER_WORDS:
             out.append(("#" + _NUMBER_WORDS[tok], NUMBER_WEIGHT))
         elif m.lastgroup == "word":
@@ -127,7 +127,8 @@ def _tokens(text: str, *, passage: bool) -> list[tuple[str, float]]:
     return out
 
 
-def _number(tok: str) -> str:
+def number_key(tok: str) -> str:
+    """A number by its value: 1,000 and 1000 are one number, 06 and 6 too."""
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+", tok):
         tok = tok.replace(",", "")  # 1,000 == 1000
     return str(int(tok)) if tok.isdigit() else tok  # 06 == 6
