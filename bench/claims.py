@@ -31,6 +31,7 @@ import random
 import re
 import sys
 import time
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -188,8 +189,6 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _value(number: str) -> str:
-    import unicodedata
-
     return unicodedata.normalize("NFKC", number).replace(",", "").lstrip("0") or "0"
 
 

@@ -35,7 +35,7 @@ from app.core.support import Passage, Units, containment, content_units, has_con
 SUPPORT_THRESHOLD = 0.55
 INFER_THRESHOLD = 0.7
 # A number or name of a claim is backed when one sentence of the source holds it and this share of the
-# words around it in the claim (its clause, app.core.key_terms.context_units).
+# words around it in the claim (its clause, app.core.key_terms.contexts).
 PLACE_THRESHOLD = 0.5
 
 Status = Literal["verified", "unsupported", "inferred"]

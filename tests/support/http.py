@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.support.sse import parse_sse
 from tests.support.waiting import wait_until
 
 # A loopback name the server accepts by default (server.allowed_hosts): Starlette's own default,
@@ -61,3 +62,16 @@ def wait_searchable(client: TestClient, query: str, doc_id: int, timeout: float 
         return list(passages) if any(p["document_id"] == doc_id for p in passages) else None
 
     return wait_until(found, timeout, message=f"document {doc_id} to be searchable")
+
+
+TOWER = "東京タワーは1958年に完成した電波塔である。高さは333メートルである。\n"
+
+
+def ask_about_the_tower(client: TestClient) -> list[tuple[str, Any]]:
+    """Upload the one-fact tower page, wait until it is searchable, and stream the answer to
+    「東京タワーの高さは？」: the events as (name, data)."""
+    doc_id = upload(client, ("tower.txt", TOWER.encode())).json()["documents"][0]["document_id"]
+    wait_terminal(client, doc_id)
+    wait_searchable(client, "東京タワーの高さ", doc_id)
+    r = client.post("/api/v1/ask", json={"question": "東京タワーの高さは？", "stream": True})
+    return parse_sse(r.text)

@@ -8,19 +8,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
 from app.core.prompting import ABSTAIN_TEXT
 from app.core.settings import Settings
 from app.services.answering import refusal_decision
-from tests.support.http import started_clients, upload, wait_searchable, wait_terminal
-from tests.support.sse import parse_sse
+from tests.support.http import ask_about_the_tower, started_clients
 
 pytestmark = pytest.mark.unit
 
-TOWER = "東京タワーは1958年に完成した電波塔である。高さは333メートルである。\n"
 ANSWER = ["高さは", "333メートル", "です[1]。"]
 
 
@@ -32,12 +29,7 @@ def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Cal
             settings = make_settings(
                 sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
             )
-            client: TestClient = start(create_app(settings, generator=gen))
-            doc_id = upload(client, ("tower.txt", TOWER.encode())).json()["documents"][0]["document_id"]
-            wait_terminal(client, doc_id)
-            wait_searchable(client, "東京タワーの高さ", doc_id)
-            r = client.post("/api/v1/ask", json={"question": "東京タワーの高さは？", "stream": True})
-            return parse_sse(r.text)
+            return ask_about_the_tower(start(create_app(settings, generator=gen)))
 
         yield run
 

@@ -55,9 +55,10 @@ class Generator(Protocol):
         ...
 
     def opening_logprob(self, messages: Sequence[Message], opening: str, tokens: int = 3) -> float | None:
-        """Log-probability that the greedy answer to ``messages`` opens with the first ``tokens`` tokens
-        of ``opening`` (the refusal text, say), read from the model's own distribution; None where the
-        backend cannot tell. A stream of the same messages right after reuses the evaluated prompt."""
+        """Log-probability that the model's answer to ``messages`` opens with the first ``tokens``
+        tokens of ``opening`` (the refusal text, say), read from its next-token distributions; None
+        where the backend cannot tell. A stream of the same messages right after reuses the evaluated
+        prompt."""
         ...
 
 
