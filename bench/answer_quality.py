@@ -51,6 +51,9 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
     for ev in container.answers.stream(AskRequest(question, collection)):
         if isinstance(ev, SourcesEvent):
             out["sources_ms"] = (time.perf_counter() - t0) * 1000
+            out["shown"] = [s.shown for s in ev.sources]
+            out["source_docs"] = [s.document_id for s in ev.sources]
+            out["more_queries"] = ev.more_queries
         elif isinstance(ev, CitationsEvent):
             out["answer"] = ev.answer
             out["citations"] = [c.model_dump() for c in ev.citations]
@@ -78,12 +81,25 @@ def main() -> None:
     ap.add_argument("--no-select", action="store_true", help="whole passages (answer.select_sentences off)")
     ap.add_argument("--refuse-above", type=float, default=None, help="answer.refuse_above")
     ap.add_argument("--insist-below", type=float, default=None, help="answer.insist_below (1.01: always)")
+    ap.add_argument(
+        "--examples", default="off", help="answer.examples: off, on, or off,on (the same questions both ways)"
+    )
+    ap.add_argument("--second-look", default="off", help="answer.second_look: off, on, or off,on")
+    ap.add_argument(
+        "--second-look-below", type=float, default=None, help="answer.second_look_below (with --second-look)"
+    )
+    ap.add_argument(
+        "--kinds", default=None, help="only questions of these kinds (LIT-RAGBench qa_type, comma list)"
+    )
     ap.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSON)")
     args = ap.parse_args()
 
     path = DATASETS.get(args.dataset, Path(args.dataset))
     dataset = load_dataset(path)
     questions = dataset.questions
+    if args.kinds:
+        wanted = set(args.kinds.split(","))
+        questions = [q for q in questions if wanted & set(q.kind)]
     if args.questions and args.questions < len(questions):
         questions = random.Random(0).sample(questions, args.questions)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="shiori-bench-"))
@@ -101,11 +117,17 @@ def main() -> None:
     container.registry.sync()
     n_docs, n_chunks = corpus_size(container, "bench")
 
-    ask(container, questions[0].question, "bench")  # warm-up: the system prompt enters the prefix cache
     runs = []
-    for budget in budgets or [settings.answer.context_tokens]:
-        settings.answer.context_tokens = budget
-        runs.append(run_questions(container, corpus, questions))
+    settings.answer.second_look_below = args.second_look_below
+    for examples in [v.strip() == "on" for v in args.examples.split(",")]:
+        for look in [v.strip() == "on" for v in args.second_look.split(",")]:
+            for budget in budgets or [settings.answer.context_tokens]:
+                settings.answer.context_tokens = budget
+                settings.answer.examples = examples
+                settings.answer.second_look = look
+                # warm-up: the system prompt (and the examples) enter the prefix cache
+                ask(container, questions[0].question, "bench")
+                runs.append(run_questions(container, corpus, questions))
     report: dict[str, Any] = {
         "dataset": path.name,
         "documents": n_docs,
@@ -145,6 +167,34 @@ def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def second_look(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often the second round ran, what it cost, and whether every gold document reached the
+    prompt (questions whose answer spans several passages need all of them)."""
+    ran = [r for r in rows if r["second_look"]]
+    with_gold = [r for r in rows if r["gold"]]
+    return {
+        "ran": len(ran),
+        "of": len(rows),
+        "ms": summary([r["second_look_ms"] for r in ran]),
+        "all_gold_shown": sum(1 for r in with_gold if r["gold_shown"] == r["gold"]),
+        "gold_shown": sum(r["gold_shown"] for r in with_gold),
+        "gold": sum(r["gold"] for r in with_gold),
+    }
+
+
+def reading(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Where answerable questions were lost: the reference never reached the prompt (search and
+    packing), or it did and the model declined or answered without it (reading)."""
+    answerable = [r for r in rows if r["answerable"]]
+    shown = [r for r in answerable if r["in_prompt"]]
+    return {
+        "answerable": len(answerable),
+        "reference_in_prompt": len(shown),
+        "declined_with_reference_in_prompt": sum(1 for r in shown if r["abstained"]),
+        "answered_without_it_though_shown": sum(1 for r in shown if not r["abstained"] and not r["contains"]),
+    }
+
+
 def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str, Any]:
     """Answer every question with the container's current settings; quality, timings, per question."""
     records, rows = [], []
@@ -172,6 +222,14 @@ def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str
                 ),
                 "missing": sorted({m for c in r["citations"] for m in c.get("missing", [])}),
                 "contains": bool(q.answerable and contains_answer(answer, q.answers)),
+                # how many of the question's gold documents the model was shown
+                "gold_shown": sum(1 for d in gold if d in r.get("source_docs", [])),
+                "gold": len(gold),
+                "second_look": r.get("second_look"),
+                "more_queries": r.get("more_queries", []),
+                "second_look_ms": r.get("second_look_ms"),
+                # the reference stands in what the model was shown: a miss is the model's, not search's
+                "in_prompt": bool(q.answerable and contains_answer(" ".join(r.get("shown", [])), q.answers)),
                 "refusal_logprob": r.get("refusal_logprob"),
                 "kind": list(q.kind),
                 "sources_ms": round(r["sources_ms"] or 0, 1),
@@ -180,7 +238,9 @@ def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str
             }
         )
         elapsed = time.perf_counter() - t0
-        print(f"[budget {budget}] {i}/{len(questions)} {elapsed:.0f}s", file=sys.stderr, flush=True)
+        a = container.settings.answer
+        label = f"budget {budget}, examples {a.examples}, second look {a.second_look}"
+        print(f"[{label}] {i}/{len(questions)} {elapsed:.0f}s", file=sys.stderr, flush=True)
     return {
         "answer_settings": container.settings.answer.model_dump(),
         "quality": answer_metrics(records),
@@ -188,6 +248,8 @@ def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str
         "ttft_ms": summary([r["ttft_ms"] for r in rows]),
         "answer_total_ms": summary([r["total_ms"] for r in rows]),
         "flags": flag_rates(rows),
+        "reading": reading(rows),
+        "second_look": second_look(rows),
         "abstain_reasons": {
             reason: sum(1 for r in rows if r["abstain_reason"] == reason)
             for reason in sorted({r["abstain_reason"] for r in rows if r["abstain_reason"]})

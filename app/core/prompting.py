@@ -57,6 +57,45 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
     "en": ("Sources", "Question", "p."),
 }
 
+# Worked examples shown to the model before the conversation (answer.examples): one answered with the
+# fact first and its source number, one the sources don't answer. They sit right after the fixed
+# system prompt, so llama.cpp's prefix cache holds them too and they cost no time per question once
+# evaluated. Made-up documents, on purpose nothing from an evaluation set.
+_EXAMPLE_SOURCES: dict[Lang, tuple[str, str]] = {
+    "ja": (
+        "[1] 就業規則 (p.12)\n年次有給休暇は、入社から6か月継続して勤務し、所定労働日の8割以上出勤した"
+        "社員に10日付与する。その後は勤続1年ごとに付与日数を増やす。\n\n"
+        "[2] 福利厚生ガイド (p.3)\n社員食堂は平日の11時30分から14時まで利用できる。",
+        "[1] 福利厚生ガイド (p.5)\n健康診断は毎年4月に本社の診療所で実施する。\n\n"
+        "[2] 就業規則 (p.20)\n出張の旅費は、出張報告書の提出後に精算する。",
+    ),
+    "en": (
+        "[1] Employee handbook (p.12)\nEmployees who have worked for six months and attended at least "
+        "80% of working days are granted 10 days of paid leave. The number of days grows with each "
+        "further year of service.\n\n"
+        "[2] Benefits guide (p.3)\nThe staff cafeteria is open on weekdays from 11:30 to 14:00.",
+        "[1] Benefits guide (p.5)\nThe annual health check takes place every April at the head office "
+        "clinic.\n\n"
+        "[2] Employee handbook (p.20)\nTravel expenses are settled after the trip report is submitted.",
+    ),
+}
+_EXAMPLE_QA: dict[Lang, tuple[tuple[str, str], tuple[str, str]]] = {
+    "ja": (
+        (
+            "入社して半年たつと、有給休暇は何日もらえますか？",
+            "10日です[1]。入社から6か月継続して勤務し、所定労働日の8割以上出勤すると付与されます[1]。",
+        ),
+        ("社員食堂の料金はいくらですか？", ABSTAIN_TEXT["ja"]),
+    ),
+    "en": (
+        (
+            "How many days of paid leave do I get after six months?",
+            "10 days [1]. They are granted after six months of work with at least 80% attendance [1].",
+        ),
+        ("How much does a meal in the staff cafeteria cost?", ABSTAIN_TEXT["en"]),
+    ),
+}
+
 
 def detect_language(text: str) -> Lang:
     """Japanese if the text has any kana or kanji, else English."""
@@ -196,15 +235,41 @@ def with_retry_note(messages: Sequence[Message], lang: Lang) -> list[Message]:
     return out
 
 
+def _user_turn(blocks: str, question: str, lang: Lang) -> str:
+    label_sources, label_question, _page = _LABELS[lang]
+    return f"{label_sources}:\n{blocks}\n\n{label_question}: {question}"
+
+
+def example_turns(lang: Lang) -> list[Message]:
+    """The worked examples as earlier turns of the conversation (fixed per language)."""
+    turns: list[Message] = []
+    for blocks, (question, answer) in zip(_EXAMPLE_SOURCES[lang], _EXAMPLE_QA[lang], strict=True):
+        turns.append({"role": "user", "content": _user_turn(blocks, question, lang)})
+        turns.append({"role": "assistant", "content": answer})
+    return turns
+
+
+def fixed_prefix(lang: Lang, *, examples: bool) -> list[Message]:
+    """What every prompt in ``lang`` opens with: the system prompt, then the examples (if on)."""
+    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT[lang]}]
+    if examples:
+        messages.extend(example_turns(lang))
+    return messages
+
+
 def build_messages(
-    question: str, sources: Sequence[PackedSource], lang: Lang, history: Sequence[Message] = ()
+    question: str,
+    sources: Sequence[PackedSource],
+    lang: Lang,
+    history: Sequence[Message] = (),
+    *,
+    examples: bool = False,
 ) -> list[Message]:
-    label_sources, label_question, page = _LABELS[lang]
     blocks = "\n\n".join(
         _source_block(s.number, s.passage.title, s.passage.page, s.text, lang) for s in sources
     )
-    user = f"{label_sources}:\n{blocks}\n\n{label_question}: {question}"
-    messages: list[Message] = [{"role": "system", "content": SYSTEM_PROMPT[lang]}]
+    user = _user_turn(blocks, question, lang)
+    messages = fixed_prefix(lang, examples=examples)
     messages.extend(history)
     messages.append({"role": "user", "content": user})
     return messages

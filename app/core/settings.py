@@ -118,6 +118,17 @@ class AnswerSettings(BaseModel):
     per_caller: int | None = Field(None, ge=1)
     timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
     history_turns: int = Field(6, ge=0)
+    # Two worked examples (one answered with its source number, one declined) before the question.
+    examples: bool = False
+    # A second look (#15 item 5): for a comparison, or when the best dense score is under
+    # `second_look_below`, the model writes up to two search queries, and the answer is written from
+    # the union of both rounds. One extra round at most.
+    second_look: bool = False
+    second_look_below: float | None = Field(None, ge=-1, le=1)
+    second_look_tokens: int = Field(48, ge=8, le=256)  # what the model may write for its queries
+    # A follow-up the rules detect ("それはいつ？") is rewritten by the model into a question that
+    # stands alone, instead of being searched joined with the previous question.
+    rewrite_followups: bool = False
     # Abstention as one decision (#15): before it answers, the model's own probability of opening with
     # the refusal (llama.cpp backend) is read. At or above `refuse_above` Shiori abstains without
     # letting it write; below `insist_below` the refusal's first token is ruled out and the model

@@ -91,6 +91,9 @@ class Ticket:
         self.waited_s = 0.0
 
     def acquire(self, timeout: float | None = None) -> None:
+        """Wait for a free slot and hold it; a ticket already holding one keeps it."""
+        if self._holding:
+            return
         t0 = time.monotonic()
         if not self._owner._sem.acquire(timeout=timeout if timeout is not None else -1):
             raise SlotTimeout("Timed out waiting for a free generation slot.")

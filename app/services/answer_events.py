@@ -76,6 +76,10 @@ class SourcesEvent(Event):
     sources: list[SourceOut]
     dropped: list[int] = Field(description="Chunk ids that did not fit the context")
     query: str = Field(description="What was searched (a follow-up joined with the previous question)")
+    more_queries: list[str] = Field(
+        default_factory=list,
+        description="What was searched besides, in a second round the model's own queries drove",
+    )
 
 
 class TokenEvent(Event):
@@ -116,6 +120,15 @@ class DoneEvent(Event):
     dropped: list[int] = Field(default_factory=list)
     refusal_logprob: float | None = Field(
         None, description="Log-probability that the model opened with the refusal, read before it answered"
+    )
+    second_look: Literal["compound", "weak_evidence"] | None = Field(
+        None, description="Why a second search round ran before the answer (none: it did not)"
+    )
+    second_look_ms: float | None = Field(
+        None, description="What that round took: the model's queries and their searches"
+    )
+    rewrite_ms: float | None = Field(
+        None, description="What the model's rewrite of a follow-up into a standalone question took"
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
-from app.core.followup import standalone_query
+from app.core.followup import parse_rewrite, previous_question, rewrite_turn, standalone_query
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
 from app.core.metrics import Metrics
 from app.core.prompting import (
@@ -29,9 +29,11 @@ from app.core.prompting import (
     PackedSource,
     build_messages,
     detect_language,
+    fixed_prefix,
     pack_sources,
     with_retry_note,
 )
+from app.core.second_look import merge, parse_queries, query_turn, reason_to_look
 from app.core.settings import Settings
 from app.core.slots import Ticket
 from app.db.session import session_scope
@@ -109,33 +111,107 @@ class AnswerService:
         cfg = self.settings.answer
         cancel = cancel or threading.Event()
         question = self._validate(req)
-        t0 = time.perf_counter()
+        lang = detect_language(question)
         query = standalone_query(question, req.history, self.settings.limits.max_query_chars)
+        rewrite_ms = None
+        previous = previous_question(req.history)
+        if cfg.rewrite_followups and query != question and previous is not None:
+            # The rules saw a follow-up: the model writes it as a question that stands alone.
+            t_rewrite = time.perf_counter()
+            if ticket is not None:
+                ticket.acquire(timeout=cfg.timeout_s)
+            query = self.rewrite_followup(question, previous, lang, cancel) or query
+            rewrite_ms = (time.perf_counter() - t_rewrite) * 1000
+        t0 = time.perf_counter()
         result = self.retriever.search(query, req.collection, req.k or cfg.k)
         retrieval_ms = (time.perf_counter() - t0) * 1000
-        lang = detect_language(question)
         best = max((evidence_score(p) for p in result.passages), default=None)
 
         if best is None or best < cfg.abstain_below:
+            if ticket is not None:
+                ticket.close()  # held for a rewrite, if one ran: the abstention needs no model
             yield SourcesEvent(sources=[], dropped=[], query=query)
             yield from self._abstain(lang, retrieval_ms, best, reason="weak_evidence")
             return
 
+        passages, more_queries = result.passages, []
+        look = reason_to_look(query, best, cfg.second_look_below) if cfg.second_look else None
+        look_ms = None
+        if look is not None:
+            t_look = time.perf_counter()
+            if ticket is not None:  # the model writes the queries: that needs the generation slot
+                ticket.acquire(timeout=cfg.timeout_s)
+            more_queries = self._more_queries(query, lang, cancel)
+            if more_queries:
+                k = req.k or cfg.k
+                more = [self.retriever.search(q, req.collection, k).passages for q in more_queries]
+                passages = merge(result.passages, more, k)
+            look_ms = (time.perf_counter() - t_look) * 1000
         packed = pack_sources(
-            question,
-            result.passages,
+            # sentences are chosen by the words of every query that was searched
+            " ".join([question, *more_queries]),
+            passages,
             self.generator.count_tokens,
             budget=cfg.context_tokens,
             lang=lang,
             select=cfg.select_sentences,
         )
-        dropped = [p.chunk_id for p in result.passages if p.chunk_id in set(packed.dropped)]
-        yield SourcesEvent(sources=[source_out(s) for s in packed.sources], dropped=dropped, query=query)
-        history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
-        messages = build_messages(question, packed.sources, lang, history)
-        yield from self._generate(
-            messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel
+        dropped = [p.chunk_id for p in passages if p.chunk_id in set(packed.dropped)]
+        yield SourcesEvent(
+            sources=[source_out(s) for s in packed.sources],
+            dropped=dropped,
+            query=query,
+            more_queries=more_queries,
         )
+        history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
+        messages = build_messages(question, packed.sources, lang, history, examples=cfg.examples)
+        events = self._generate(messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
+        for ev in events:
+            if isinstance(ev, DoneEvent) and (look is not None or rewrite_ms is not None):
+                ev = ev.model_copy(
+                    update={
+                        "second_look": look,
+                        "second_look_ms": None if look_ms is None else round(look_ms, 1),
+                        "rewrite_ms": None if rewrite_ms is None else round(rewrite_ms, 1),
+                    }
+                )
+            yield ev
+
+    def _brief(self, turn: Message, lang: Lang, max_tokens: int, cancel: threading.Event) -> str | None:
+        """A short piece of work for the model before the answer (a rewrite, search queries): ``turn``
+        after the answer prompt's fixed prefix, which llama.cpp's prefix cache already holds, so only
+        the turn itself is evaluated. None when the model is down (the answer will say so)."""
+        messages = [*fixed_prefix(lang, examples=self.settings.answer.examples), turn]
+        options = GenerationOptions(max_tokens=max_tokens, stop=("\n\n",))
+        text = ""
+        try:
+            tokens = self.generator.stream(messages, options, cancel)
+            try:
+                for delta in tokens:
+                    text += delta
+            finally:
+                close = getattr(tokens, "close", None)
+                if close is not None:
+                    close()
+        except (GeneratorCrashed, GeneratorUnavailable) as exc:
+            logger.warning("skipped asking the model before the answer: %s", exc.detail)
+            return None
+        return text
+
+    def _more_queries(self, query: str, lang: Lang, cancel: threading.Event) -> list[str]:
+        """The model's search queries for a second round (none if it wrote none: the first round stands)."""
+        text = self._brief(query_turn(query, lang), lang, self.settings.answer.second_look_tokens, cancel)
+        queries = parse_queries(text or "", query, self.settings.limits.max_query_chars)
+        logger.info("second look: %d queries from %r", len(queries), (text or "")[:120])
+        return queries
+
+    def rewrite_followup(
+        self, question: str, previous: str, lang: Lang, cancel: threading.Event | None = None
+    ) -> str | None:
+        """The model's standalone version of a follow-up question (None: it wrote nothing usable)."""
+        turn = rewrite_turn(question, previous, lang)
+        text = self._brief(turn, lang, self.settings.answer.second_look_tokens, cancel or threading.Event())
+        return parse_rewrite(text or "", question, self.settings.limits.max_query_chars)
 
     def answer(
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None

@@ -694,6 +694,21 @@ export interface components {
              * @description Log-probability that the model opened with the refusal, read before it answered
              */
             refusal_logprob: number | null;
+            /**
+             * Second Look
+             * @description Why a second search round ran before the answer (none: it did not)
+             */
+            second_look: ("compound" | "weak_evidence") | null;
+            /**
+             * Second Look Ms
+             * @description What that round took: the model's queries and their searches
+             */
+            second_look_ms: number | null;
+            /**
+             * Rewrite Ms
+             * @description What the model's rewrite of a follow-up into a standalone question took
+             */
+            rewrite_ms: number | null;
         };
         /**
          * ErrorEvent
@@ -1124,6 +1139,11 @@ export interface components {
              * @description What was searched (a follow-up joined with the previous question)
              */
             query: string;
+            /**
+             * More Queries
+             * @description What was searched besides, in a second round the model's own queries drove
+             */
+            more_queries: string[];
         };
         /** TokenEvent */
         TokenEvent: {
