@@ -5,7 +5,7 @@ cache warm with the system prompt, as in a running server); then the cache is cl
 rendered prompt goes straight to llama-cpp-python. Reports TTFT and decode tokens/s of both, the ratio,
 the time to the `sources` event, and TTFT + answer correctness for each lever setting. Prints JSON.
 
-    python bench/answer.py [--levers] [--questions N]
+    python bench/answer.py [--levers] [--odds] [--compare JSON] [--questions N]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from _common import REPO, SHARED, add_texts, build_container, drain, make_settings
 
 from app.core.generation.llama_cpp import LlamaCppGenerator
+from app.core.prompting import detect_language
 from app.services.answer_events import DoneEvent, SourcesEvent, TokenEvent
 from app.services.answering import AskRequest
 
@@ -113,6 +114,12 @@ def main() -> None:
     ap.add_argument(
         "--odds", action="store_true", help="also TTFT with the refusal odds read and not read (answer.*)"
     )
+    ap.add_argument(
+        "--compare",
+        default=None,
+        help="answer settings to set against the defaults, as JSON (e.g. '{\"examples\": false}'): TTFT "
+        "and correctness both ways, prefix cache warm and cold",
+    )
     args = ap.parse_args()
     questions = QUESTIONS[: args.questions]
     gguf = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
@@ -172,8 +179,57 @@ def main() -> None:
         report["levers"] = levers(container, gen, questions)
     if args.odds:
         report["refusal_odds"] = odds(container, gen, questions)
+    if args.compare:
+        report["compare"] = compare(container, gen, questions, json.loads(args.compare))
     print(json.dumps(report, indent=2, ensure_ascii=False))
     container.close()
+
+
+WARM_UP = {"ja": "言語モデルとは何ですか？", "en": "What is a language model?"}
+
+
+def compare(
+    container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str | None]], other: dict[str, Any]
+) -> dict[str, Any]:
+    """TTFT and correctness with the default answer settings against ``other``, each question both
+    ways, alternating which goes first. Warm: a question in the same language was answered just before
+    with the same settings, so the fixed prefix (system prompt, examples) is cached, as in a running
+    server. Cold: the prefix cache is empty (a restart, or the other language's prefix in the cache)."""
+    cfg = container.settings.answer
+    default = {k: getattr(cfg, k) for k in other}
+    variants = {"default": default, "other": other}
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {v: {"warm": [], "cold": []} for v in variants}
+    for i, (q, expected) in enumerate(questions):
+        for name in ("default", "other") if i % 2 == 0 else ("other", "default"):
+            for k, v in variants[name].items():
+                setattr(cfg, k, v)
+            gen._ensure().reset()
+            cold = service_run(container, q)
+            service_run(container, WARM_UP[detect_language(q)])
+            warm = service_run(container, q)
+            for kind, r in (("cold", cold), ("warm", warm)):
+                runs[name][kind].append({**r, "correct": is_correct(expected, r)})
+    for k, v in default.items():
+        setattr(cfg, k, v)
+
+    def stats(rs: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "ttft_ms_median": med([r["ttft_ms"] for r in rs]),
+            "correct": f"{sum(r['correct'] for r in rs)}/{len(rs)}",
+            "second_look_ran": sum(1 for r in rs if r.get("second_look")),
+            "prompt_tokens_median": med([r["prompt_tokens"] for r in rs]),
+        }
+
+    out: dict[str, Any] = {"default": default, "other": other}
+    for kind in ("warm", "cold"):
+        d, o = stats(runs["default"][kind]), stats(runs["other"][kind])
+        ratio = round(d["ttft_ms_median"] / o["ttft_ms_median"], 3) if o["ttft_ms_median"] else None
+        out[kind] = {"default": d, "other": o, "ttft_ratio_default_vs_other": ratio}
+    out["answers"] = [
+        {"q": q, "default": d["answer"][:120], "other": o["answer"][:120]}
+        for (q, _), d, o in zip(questions, runs["default"]["warm"], runs["other"]["warm"], strict=True)
+    ]
+    return out
 
 
 def odds(container: Any, gen: LlamaCppGenerator, questions: list[tuple[str, str | None]]) -> dict[str, Any]:

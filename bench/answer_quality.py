@@ -225,6 +225,7 @@ def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str
                 # how many of the question's gold documents the model was shown
                 "gold_shown": sum(1 for d in gold if d in r.get("source_docs", [])),
                 "gold": len(gold),
+                "best_score": r.get("best_score"),
                 "second_look": r.get("second_look"),
                 "more_queries": r.get("more_queries", []),
                 "second_look_ms": r.get("second_look_ms"),

@@ -57,23 +57,25 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
     "en": ("Sources", "Question", "p."),
 }
 
-# Worked examples shown to the model before the conversation (answer.examples): one answered with the
-# fact first and its source number, one the sources don't answer. They sit right after the fixed
-# system prompt, so llama.cpp's prefix cache holds them too and they cost no time per question once
+# Worked examples shown to the model before the conversation (answer.examples): one answered in a
+# sentence that opens with the fact, citing the source that holds it (the second: the model must pick
+# the number, not copy "[1]"), and one the sources don't answer. They sit right after the fixed system
+# prompt, so llama.cpp's prefix cache holds them too and they cost no time per question once
 # evaluated. Made-up documents, on purpose nothing from an evaluation set.
 _EXAMPLE_SOURCES: dict[Lang, tuple[str, str]] = {
     "ja": (
-        "[1] 就業規則 (p.12)\n年次有給休暇は、入社から6か月継続して勤務し、所定労働日の8割以上出勤した"
-        "社員に10日付与する。その後は勤続1年ごとに付与日数を増やす。\n\n"
-        "[2] 福利厚生ガイド (p.3)\n社員食堂は平日の11時30分から14時まで利用できる。",
+        "[1] 就業規則 (p.12)\n年次有給休暇を取得するときは、原則として5日前までに所属長に申請する。\n\n"
+        "[2] 就業規則 (p.11)\n年次有給休暇は、入社から6か月継続して勤務し、所定労働日の8割以上出勤した"
+        "社員に10日付与する。その後は勤続1年ごとに付与日数を増やす。",
         "[1] 福利厚生ガイド (p.5)\n健康診断は毎年4月に本社の診療所で実施する。\n\n"
         "[2] 就業規則 (p.20)\n出張の旅費は、出張報告書の提出後に精算する。",
     ),
     "en": (
-        "[1] Employee handbook (p.12)\nEmployees who have worked for six months and attended at least "
+        "[1] Employee handbook (p.12)\nPaid leave must be requested from your manager at least five days "
+        "in advance.\n\n"
+        "[2] Employee handbook (p.11)\nEmployees who have worked for six months and attended at least "
         "80% of working days are granted 10 days of paid leave. The number of days grows with each "
-        "further year of service.\n\n"
-        "[2] Benefits guide (p.3)\nThe staff cafeteria is open on weekdays from 11:30 to 14:00.",
+        "further year of service.",
         "[1] Benefits guide (p.5)\nThe annual health check takes place every April at the head office "
         "clinic.\n\n"
         "[2] Employee handbook (p.20)\nTravel expenses are settled after the trip report is submitted.",
@@ -81,17 +83,11 @@ _EXAMPLE_SOURCES: dict[Lang, tuple[str, str]] = {
 }
 _EXAMPLE_QA: dict[Lang, tuple[tuple[str, str], tuple[str, str]]] = {
     "ja": (
-        (
-            "入社して半年たつと、有給休暇は何日もらえますか？",
-            "10日です[1]。入社から6か月継続して勤務し、所定労働日の8割以上出勤すると付与されます[1]。",
-        ),
+        ("入社して半年たつと、有給休暇は何日もらえますか？", "10日付与されます[2]。"),
         ("社員食堂の料金はいくらですか？", ABSTAIN_TEXT["ja"]),
     ),
     "en": (
-        (
-            "How many days of paid leave do I get after six months?",
-            "10 days [1]. They are granted after six months of work with at least 80% attendance [1].",
-        ),
+        ("How many days of paid leave do I get after six months?", "You are granted 10 days [2]."),
         ("How much does a meal in the staff cafeteria cost?", ABSTAIN_TEXT["en"]),
     ),
 }

@@ -109,7 +109,9 @@ class DoneEvent(Event):
         description="weak_evidence: search found nothing close enough; model_declined: the model said "
         "the sources don't say; empty_answer: the model twice said nothing but citation markers",
     )
-    best_score: float | None = Field(None, description="Best evidence score, when the answer abstained")
+    best_score: float | None = Field(
+        None, description="The best passage's dense similarity to the question (what abstain_below compares)"
+    )
     cancelled: bool = False
     retrieval_ms: float
     ttft_ms: float | None = None

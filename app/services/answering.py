@@ -167,9 +167,10 @@ class AnswerService:
         messages = build_messages(question, packed.sources, lang, history, examples=cfg.examples)
         events = self._generate(messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
         for ev in events:
-            if isinstance(ev, DoneEvent) and (look is not None or rewrite_ms is not None):
+            if isinstance(ev, DoneEvent):
                 ev = ev.model_copy(
                     update={
+                        "best_score": best,
                         "second_look": look,
                         "second_look_ms": None if look_ms is None else round(look_ms, 1),
                         "rewrite_ms": None if rewrite_ms is None else round(rewrite_ms, 1),

@@ -661,7 +661,7 @@ export interface components {
             abstain_reason: ("weak_evidence" | "model_declined" | "empty_answer") | null;
             /**
              * Best Score
-             * @description Best evidence score, when the answer abstained
+             * @description The best passage's dense similarity to the question (what abstain_below compares)
              */
             best_score: number | null;
             /**
