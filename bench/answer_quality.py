@@ -30,6 +30,7 @@ from typing import Any
 from _common import REPO, SHARED, build_container, drain, make_settings, percentile
 
 from app.core.citations import SUPPORT_THRESHOLD
+from app.core.second_look import names_two_things
 from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
 from app.services.answering import AskRequest
 from app.services.eval_data import load_dataset
@@ -91,6 +92,11 @@ def main() -> None:
     ap.add_argument(
         "--kinds", default=None, help="only questions of these kinds (LIT-RAGBench qa_type, comma list)"
     )
+    ap.add_argument(
+        "--only-two-things",
+        action="store_true",
+        help="only the questions the second look runs for by their words (names_two_things)",
+    )
     ap.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSON)")
     args = ap.parse_args()
 
@@ -102,6 +108,8 @@ def main() -> None:
         questions = [q for q in questions if wanted & set(q.kind)]
     if args.questions and args.questions < len(questions):
         questions = random.Random(0).sample(questions, args.questions)
+    if args.only_two_things:  # after sampling: the same questions as a full run's
+        questions = [q for q in questions if names_two_things(q.question)]
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="shiori-bench-"))
     settings = make_settings(data_dir)
     budgets = [int(b) for b in args.context_tokens.split(",")] if args.context_tokens else []

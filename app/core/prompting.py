@@ -59,15 +59,17 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
 
 # Worked examples shown to the model before the conversation (answer.examples): one answered in a
 # sentence that opens with the fact, citing the source that holds it (the second: the model must pick
-# the number, not copy "[1]"), and one the sources don't answer. They sit right after the fixed system
-# prompt, so llama.cpp's prefix cache holds them too and they cost no time per question once
-# evaluated. Made-up documents, on purpose nothing from an evaluation set.
+# the number, not copy "[1]"), and one the sources don't answer although they speak of its topic (the
+# cafeteria's hours, not its prices: on-topic passages are what tempt a small model). They sit right
+# after the fixed system prompt, so llama.cpp's prefix cache holds them too and they cost no time per
+# question once evaluated. Made-up documents, on purpose nothing from an evaluation set.
 _EXAMPLE_SOURCES: dict[Lang, tuple[str, str]] = {
     "ja": (
         "[1] 就業規則 (p.12)\n年次有給休暇を取得するときは、原則として5日前までに所属長に申請する。\n\n"
         "[2] 就業規則 (p.11)\n年次有給休暇は、入社から6か月継続して勤務し、所定労働日の8割以上出勤した"
         "社員に10日付与する。その後は勤続1年ごとに付与日数を増やす。",
-        "[1] 福利厚生ガイド (p.5)\n健康診断は毎年4月に本社の診療所で実施する。\n\n"
+        "[1] 福利厚生ガイド (p.3)\n社員食堂は平日の11時30分から14時まで利用できる。メニューは週替わりで、"
+        "毎週月曜日に社内ポータルに掲載する。\n\n"
         "[2] 就業規則 (p.20)\n出張の旅費は、出張報告書の提出後に精算する。",
     ),
     "en": (
@@ -76,8 +78,8 @@ _EXAMPLE_SOURCES: dict[Lang, tuple[str, str]] = {
         "[2] Employee handbook (p.11)\nEmployees who have worked for six months and attended at least "
         "80% of working days are granted 10 days of paid leave. The number of days grows with each "
         "further year of service.",
-        "[1] Benefits guide (p.5)\nThe annual health check takes place every April at the head office "
-        "clinic.\n\n"
+        "[1] Benefits guide (p.3)\nThe staff cafeteria is open on weekdays from 11:30 to 14:00. The menu "
+        "changes weekly and is posted on the intranet every Monday.\n\n"
         "[2] Employee handbook (p.20)\nTravel expenses are settled after the trip report is submitted.",
     ),
 }

@@ -134,18 +134,12 @@ class AnswerService:
             yield from self._abstain(lang, retrieval_ms, best, reason="weak_evidence")
             return
 
-        passages, more_queries = result.passages, []
+        passages, more_queries = result.passages, list[str]()
         look = reason_to_look(query, best, cfg.second_look_below) if cfg.second_look else None
         look_ms = None
         if look is not None:
             t_look = time.perf_counter()
-            if ticket is not None:  # the model writes the queries: that needs the generation slot
-                ticket.acquire(timeout=cfg.timeout_s)
-            more_queries = self._more_queries(query, lang, cancel)
-            if more_queries:
-                k = req.k or cfg.k
-                more = [self.retriever.search(q, req.collection, k).passages for q in more_queries]
-                passages = merge(result.passages, more, k)
+            passages, more_queries = self._second_look(query, lang, req, result.passages, ticket, cancel)
             look_ms = (time.perf_counter() - t_look) * 1000
         packed = pack_sources(
             # sentences are chosen by the words of every query that was searched
@@ -199,8 +193,29 @@ class AnswerService:
             return None
         return text
 
-    def _more_queries(self, query: str, lang: Lang, cancel: threading.Event) -> list[str]:
-        """The model's search queries for a second round (none if it wrote none: the first round stands)."""
+    def _second_look(
+        self,
+        query: str,
+        lang: Lang,
+        req: AskRequest,
+        first: list[Passage],
+        ticket: Ticket | None,
+        cancel: threading.Event,
+    ) -> tuple[list[Passage], list[str]]:
+        """One more round: the model's own search queries, each searched, merged with the first round's
+        passages. The first round stands alone when the model writes no usable query."""
+        cfg = self.settings.answer
+        if ticket is not None:  # the model writes the queries: that needs the generation slot
+            ticket.acquire(timeout=cfg.timeout_s)
+        queries = self.more_queries(query, lang, cancel)
+        if not queries:
+            return first, []
+        k = req.k or cfg.k
+        more = [self.retriever.search(q, req.collection, k).passages for q in queries]
+        return merge(first, more, k), queries
+
+    def more_queries(self, query: str, lang: Lang, cancel: threading.Event) -> list[str]:
+        """The model's search queries for a second round (up to two; none if it wrote none)."""
         text = self._brief(query_turn(query, lang), lang, self.settings.answer.second_look_tokens, cancel)
         queries = parse_queries(text or "", query, self.settings.limits.max_query_chars)
         logger.info("second look: %d queries from %r", len(queries), (text or "")[:120])

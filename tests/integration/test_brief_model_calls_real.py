@@ -1,0 +1,43 @@
+"""The short pieces of work the real bundled model does before an answer (#15 items 4 and 5): rewriting a
+follow-up into a question that stands alone, and writing search queries for a question that names two
+things. Both go through the service's own code (`AnswerService`), with the default answer settings."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from app.core.settings import Settings
+from app.services.answering import AnswerService
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def service(real_generator: Any, tmp_path: Any) -> AnswerService:
+    settings = Settings(paths={"data_dir": tmp_path})
+    return AnswerService(settings, retriever=None, generator=real_generator)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("previous", "follow_up", "lang", "must"),
+    [
+        ("東京タワーはいつ完成しましたか？", "その高さは？", "ja", ["東京タワー", "高さ"]),
+        ("When was the Harbor Library founded?", "Who founded it?", "en", ["Harbor Library"]),
+    ],
+)
+def test_a_follow_up_is_rewritten_to_name_what_it_points_at(
+    service: AnswerService, previous: str, follow_up: str, lang: Any, must: list[str]
+) -> None:
+    rewrite = service.rewrite_followup(follow_up, previous, lang)
+    assert rewrite is not None and all(word in rewrite for word in must), rewrite
+    assert len(rewrite) < 80  # a question, not an answer
+
+
+def test_a_comparison_becomes_one_query_for_each_thing(service: AnswerService) -> None:
+    question = "東京タワーと通天閣ではどちらが高いですか？"
+    queries = service.more_queries(question, "ja", threading.Event())
+    assert len(queries) == 2, queries
+    assert any("東京タワー" in q for q in queries) and any("通天閣" in q for q in queries), queries
