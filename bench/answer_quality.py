@@ -13,6 +13,11 @@ Several `--context-tokens` values (`300,500,900`) answer the same questions once
 index and the model loaded once: the budget sweep behind the README's TTFT/quality trade-off.
 
 `--data-dir` reuses a folder that bench/retrieval.py (or an earlier run) already ingested.
+
+LIT-RAGBench is asked as it is meant to be, each question over its own positive and negative chunks
+(`--corpus auto`): it asks 54 of its questions twice, with the answer's chunk and without it
+(A_negative_only), so over one shared corpus (`--corpus shared`) both copies find the answer and no
+abstention policy can get more than about half of them right.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from app.core.citations import SUPPORT_THRESHOLD
 from app.core.second_look import names_two_things
 from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
 from app.services.answering import AskRequest
-from app.services.eval_data import load_dataset
+from app.services.eval_data import EvalDataset, load_dataset
 from app.services.eval_runner import corpus_size, ingest
 from app.services.evaluation import AnswerRecord, answer_metrics, contains_answer
 
@@ -97,6 +102,12 @@ def main() -> None:
         action="store_true",
         help="only the questions the second look runs for by their words (names_two_things)",
     )
+    ap.add_argument(
+        "--corpus",
+        default="auto",
+        choices=["auto", "shared", "own"],
+        help="own: each question over its own passages (auto: where the set gives them, LIT-RAGBench)",
+    )
     ap.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSON)")
     args = ap.parse_args()
 
@@ -121,9 +132,20 @@ def main() -> None:
     container = build_container(settings, with_generator=True)
     assert container.generator is not None and container.registry is not None
     container.generator.warm_up()
-    corpus = ingest(container, "bench", dataset, [], lambda _n: drain(container))
+    own = args.corpus == "own" or (args.corpus == "auto" and all(q.context for q in questions))
+    if own:  # each question over the passages the set gives it (LIT-RAGBench), one collection each
+        corpora = {}
+        for i, q in enumerate(questions):
+            passages = [p for p in dataset.passages if p.key in q.context]
+            sub = EvalDataset(dataset.name, dataset.format, passages)
+            corpora[q.id] = (f"q{i}", ingest(container, f"q{i}", sub, [], lambda _n: drain(container)))
+        sizes = [corpus_size(container, c) for c, _ in corpora.values()]
+        n_docs, n_chunks = sum(d for d, _ in sizes), sum(c for _, c in sizes)
+    else:
+        corpus = ingest(container, "bench", dataset, [], lambda _n: drain(container))
+        corpora = {q.id: ("bench", corpus) for q in questions}
+        n_docs, n_chunks = corpus_size(container, "bench")
     container.registry.sync()
-    n_docs, n_chunks = corpus_size(container, "bench")
 
     runs = []
     settings.answer.second_look_below = args.second_look_below
@@ -134,13 +156,14 @@ def main() -> None:
                 settings.answer.examples = examples
                 settings.answer.second_look = look
                 # warm-up: the system prompt (and the examples) enter the prefix cache
-                ask(container, questions[0].question, "bench")
-                runs.append(run_questions(container, corpus, questions))
+                ask(container, questions[0].question, corpora[questions[0].id][0])
+                runs.append(run_questions(container, corpora, questions))
     report: dict[str, Any] = {
         "dataset": path.name,
         "documents": n_docs,
         "chunks": n_chunks,
         "search_mode": container.settings.search.mode,
+        "corpus": "each question its own passages" if own else "one shared corpus",
         **runs[0],
     }
     if len(runs) > 1:
@@ -203,13 +226,14 @@ def reading(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def run_questions(container: Any, corpus: Any, questions: list[Any]) -> dict[str, Any]:
+def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any]) -> dict[str, Any]:
     """Answer every question with the container's current settings; quality, timings, per question."""
     records, rows = [], []
     budget = container.settings.answer.context_tokens
     t0 = time.perf_counter()
     for i, q in enumerate(questions, 1):
-        r = ask(container, q.question, "bench")
+        collection, corpus = corpora[q.id]
+        r = ask(container, q.question, collection)
         answer = MARKER.sub("", r["answer"]).strip()
         cited_docs = tuple(c["document_id"] for c in r["citations"])
         gold = frozenset(corpus.gold(q))

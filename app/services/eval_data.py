@@ -40,6 +40,11 @@ class EvalQuestion:
     gold_documents: frozenset[str] = frozenset()  # file names
     answerable: bool = True
     kind: tuple[str, ...] = ()  # e.g. LIT-RAGBench's qa_type
+    # The passages the set gives this question alone (LIT-RAGBench: its positive and negative chunks).
+    # Such a set is meant to be asked question by question over its own context: LIT-RAGBench asks 54
+    # of its questions twice, once with the answer's chunk and once without (A_negative_only), so over
+    # one shared corpus both copies find the answer. Empty: the whole corpus is the context.
+    context: frozenset[str] = frozenset()
 
     @property
     def has_gold(self) -> bool:
@@ -129,11 +134,11 @@ def load_litrag(name: str, rows: list[dict[str, Any]]) -> EvalDataset:
     passages = _Passages()
     questions: list[EvalQuestion] = []
     for i, row in enumerate(rows):
-        gold = set()
+        gold, context = set(), set()
         for chunk in row.get("positive_chunk_list", []):
             gold.add(passages.add(*_chunk_text(chunk)))
         for chunk in row.get("negative_chunk_list", []):
-            passages.add(*_chunk_text(chunk))
+            context.add(passages.add(*_chunk_text(chunk)))
         kind = tuple(row.get("qa_type", []))
         # A_negative_only: no passage holds the answer; the right answer is to abstain.
         answerable = "A_negative_only" not in kind
@@ -146,6 +151,7 @@ def load_litrag(name: str, rows: list[dict[str, Any]]) -> EvalDataset:
                 gold_passages=frozenset(gold) if answerable else frozenset(),
                 answerable=answerable,
                 kind=kind,
+                context=frozenset(gold | context),
             )
         )
     return EvalDataset(name, "litrag", passages.items, questions)

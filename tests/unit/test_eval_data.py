@@ -105,6 +105,8 @@ def test_litrag_japanese_file_with_plain_string_chunks_loads(tmp_path: Path) -> 
     q1, q2 = ds.questions
     assert q1.gold_passages == {ds.passages[0].key} and q1.answers == ("六月から七月",)
     assert not q2.answerable
+    # Each question's own context: the unanswerable one is asked without the answer's chunk.
+    assert q1.context == {p.key for p in ds.passages} and q2.context == {ds.passages[1].key}
 
 
 def test_simple_jsonl_for_your_own_questions(tmp_path: Path) -> None:
