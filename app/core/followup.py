@@ -10,6 +10,7 @@ cost of a short generation before retrieval (bench/followups.py measures both).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Literal
 
@@ -48,18 +49,23 @@ def standalone_query(question: str, history: Sequence[Message], max_chars: int |
 
 REWRITE: dict[Literal["ja", "en"], str] = {
     "ja": (
-        "次の「続きの質問」を、前の質問を読まなくても意味が分かる1つの質問に書き直してください。"
-        "「それ」「その」などが指すものは具体的な言葉にしてください。書き直した質問だけを1行で書き、"
-        "答えは書かないでください。\n前の質問: {previous}\n続きの質問: {question}"
+        "これは資料から答える質問ではありません。会話の続きの質問を、それだけで意味が通じる質問に"
+        "直してください。「それ」「その」などは、指しているものの名前に置き換えます。直した質問だけを"
+        "書いてください。\n"
+        "例: 「富士山の高さは？」のあとの「それはどこにありますか？」→ 富士山はどこにありますか？\n\n"
+        "「{previous}」のあとの「{question}」→"
     ),
     "en": (
-        "Rewrite the follow-up question below so that it can be understood without the previous one: "
-        'replace "it", "that" and the like with what they refer to. Write only the rewritten question, '
-        "on one line, not the answer.\nPrevious question: {previous}\nFollow-up question: {question}"
+        "This is not a question to answer from the sources: rewrite a follow-up question so that it "
+        'makes sense on its own, replacing "it", "that" and the like with the name of what they refer '
+        "to. Write only the rewritten question.\n"
+        'Example: "Where is it?" after "How tall is Mount Fuji?" → Where is Mount Fuji?\n\n'
+        '"{question}" after "{previous}" →'
     ),
 }
 _LABEL = re.compile(
-    r"^\s*(?:書き直した質問|質問|rewritten question|question|follow-up question)\s*[:：]\s*", re.IGNORECASE
+    r"^\s*(?:書き直した質問|直した質問|質問|rewritten question|question|follow-up question)\s*[:：]\s*",
+    re.IGNORECASE,
 )
 
 
@@ -75,11 +81,32 @@ def rewrite_turn(question: str, previous: str, lang: Literal["ja", "en"]) -> Mes
     return {"role": "user", "content": text}
 
 
-def parse_rewrite(text: str, question: str, max_chars: int | None = None) -> str | None:
+def parse_rewrite(
+    text: str, question: str, max_chars: int | None = None, *, previous: str = ""
+) -> str | None:
     """The model's rewrite: its first non-empty line without a label or quotes; None when it wrote
-    nothing usable (empty, the question unchanged, or a citation-marked answer rather than a question)."""
+    nothing usable: empty, the question or the previous question unchanged, a citation-marked answer
+    rather than a question, or a line that lost most of the follow-up's own words (the small model
+    sometimes answers, or repeats the previous question, instead of rewriting)."""
     line = next((ln for ln in text.splitlines() if ln.strip()), "")
-    line = _LABEL.sub("", line).strip().strip("「」\"'")
-    if len(line) < 2 or line == question.strip() or re.search(r"\[\d+\]", line):
+    line = _LABEL.sub("", line).strip().lstrip("→").strip().strip("「」\"'")
+    if len(line) < 2 or line in (question.strip(), previous.strip()) or re.search(r"\[\d+\]", line):
+        return None
+    own = _words(question)
+    if own and len(own & _words(line)) < len(own) / 2:
         return None
     return line[:max_chars] if max_chars is not None else line
+
+
+def _words(text: str) -> set[str]:
+    """Content units outside the pronouns: bigrams of kanji/katakana runs, longer Latin words."""
+    norm = unicodedata.normalize("NFKC", _JA_ANAPHORA.sub(" ", _EN_ANAPHORA.sub(" ", text))).lower()
+    units = {w for w in re.findall(r"[a-z0-9]{3,}", norm) if w not in _STOP}
+    for run in re.findall(f"[{KANJI_KATAKANA_BLOCKS}]+", norm):
+        units.update(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
+    return units
+
+
+_STOP = frozenset(
+    {"what", "who", "when", "where", "which", "how", "why", "does", "did", "was", "were", "the", "and"}
+)

@@ -37,23 +37,30 @@ _COMPARISON_EN = re.compile(
 )
 # A chain: the thing asked about is named through another ("the wife of the actor who starred in…",
 # 「映画に主演した俳優の妻」), so its passage need not share the question's words.
-_CHAIN_JA = re.compile(r"(?:した|する|している|された|れた|いる)[\u4e00-\u9fff\u30a1-\u30fa]{1,8}の")
+# Japanese: a relative clause, then two links (「主演した俳優の妻の生年」); one link is how most
+# Japanese questions name their topic (「用いられている文字の構造」) and needs no second look.
+_NOUN = r"[\u4e00-\u9fff\u30a1-\u30fa]{1,8}"
+_CHAIN_JA = re.compile(rf"(?:した|する|している|された|れた|いる){_NOUN}の{_NOUN}の")
 _CHAIN_EN = re.compile(r"\b(?:the|its|their|whose) [\w-]+(?: [\w-]+)? (?:who|that|whose)\b", re.IGNORECASE)
 
 INSTRUCTION: dict[Lang, str] = {
     "ja": (
-        "次の質問に答えるために資料を検索します。質問を、資料を探すための短い検索文に分けてください。"
-        "1行に1つ、最大2行で、検索文だけを書いてください。答えは書かないでください。\n質問: {question}"
+        "これは回答ではなく、資料を検索する準備の作業です。次の質問に答えるのに必要なことを、"
+        "短い検索文に分けてください。1行に1つ、最大2行で、検索文だけを書いてください。\n\n"
+        "例:\n質問: 富士山と浅間山ではどちらが高いですか？\n検索文:\n富士山の標高\n浅間山の標高\n\n"
+        "質問: {question}\n検索文:"
     ),
     "en": (
-        "To answer the question below, the sources will be searched again. Split it into short search "
-        "queries, one per line, at most two lines. Write only the queries, not the answer.\n"
-        "Question: {question}"
+        "This is not a question to answer yet: the sources will be searched for it first. Split what "
+        "it needs into short search queries, one per line, at most two lines. Write only the queries."
+        "\n\nExample:\nQuestion: Which is taller, Mount Fuji or Mount Asama?\nQueries:\n"
+        "height of Mount Fuji\nheight of Mount Asama\n\nQuestion: {question}\nQueries:"
     ),
 }
 
 _BULLET = re.compile(
-    r"^\s*(?:[-*・•]|\d+[.)．、]|[（(]?\d+[)）]|(?:検索文|クエリ|query)\s*\d*\s*[:：])\s*", re.IGNORECASE
+    r"^\s*(?:[-*・•]|\d+[.)．、]|[（(]?\d+[)）]|(?:検索文|クエリ|query|queries)\s*\d*\s*[:：])\s*",
+    re.IGNORECASE,
 )
 
 

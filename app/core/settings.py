@@ -118,8 +118,10 @@ class AnswerSettings(BaseModel):
     per_caller: int | None = Field(None, ge=1)
     timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
     history_turns: int = Field(6, ge=0)
-    # Two worked examples (one answered with its source number, one declined) before the question.
-    examples: bool = False
+    # Two worked examples before the question (one answered in a sentence that opens with the fact and
+    # cites its source, one declined although its sources are on topic), held in the prefix cache. On
+    # JSQuAD they raise answered from 0.85 to 0.98 and contains-the-answer from 0.70 to 0.79 (README).
+    examples: bool = True
     # A second look (#15 item 5): for a comparison, or when the best dense score is under
     # `second_look_below`, the model writes up to two search queries, and the answer is written from
     # the union of both rounds. One extra round at most.

@@ -227,7 +227,7 @@ class AnswerService:
         """The model's standalone version of a follow-up question (None: it wrote nothing usable)."""
         turn = rewrite_turn(question, previous, lang)
         text = self._brief(turn, lang, self.settings.answer.second_look_tokens, cancel or threading.Event())
-        return parse_rewrite(text or "", question, self.settings.limits.max_query_chars)
+        return parse_rewrite(text or "", question, self.settings.limits.max_query_chars, previous=previous)
 
     def answer(
         self, req: AskRequest, *, ticket: Ticket | None = None, cancel: threading.Event | None = None

@@ -48,6 +48,8 @@ def test_questions_naming_two_things_get_a_second_look(question: str) -> None:
         "東京タワーの高さは？",
         "東京タワーはいつ完成しましたか？",
         "東京タワーを設計した人は誰ですか？",
+        "アムハラ語に用いられているゲエズ文字の構造は？",
+        "GPS衛星自身も測位計算において必要とする何の情報を送信信号に乗せて放送しているか？",
         "What is the height of Tokyo Tower?",
         "Who wrote it?",
         "Who designed the tower?",
