@@ -36,6 +36,14 @@ def test_nothing_usable_gives_none(text: str) -> None:
     assert parse_rewrite(text, "その高さは？") is None  # empty, unchanged, or an answer
 
 
+def test_a_line_that_lost_the_follow_up_is_refused() -> None:
+    # What the 1.5B model writes instead of a rewrite: the previous question again, or an answer.
+    assert parse_rewrite(PREVIOUS, "その高さは？", previous=PREVIOUS) is None
+    assert parse_rewrite("東京タワーは1958年に完成しました。", "その高さは？") is None  # no 高さ
+    assert parse_rewrite("Where is Mount Fuji?", "How tall is it?") is None
+    assert parse_rewrite("How tall is Mount Fuji?", "How tall is it?") == "How tall is Mount Fuji?"
+
+
 @pytest.fixture
 def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Callable[..., Any]]:
     with started_clients() as start:
