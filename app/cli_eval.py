@@ -47,6 +47,12 @@ def add_eval_parser(sub: Any) -> None:
     s.add_argument("--json", dest="json_out", help="write the JSON report to this file ('-': stdout)")
     s.add_argument("--markdown", type=Path, help="write the Markdown table to this file too")
     s.add_argument("--keep", type=Path, help="keep the throwaway data folder at this path")
+    s.add_argument(
+        "--shared-corpus",
+        action="store_true",
+        help="ask every question over all the set's passages together, even where the set gives each "
+        "question its own (LIT-RAGBench, whose unanswerable twins then find the answer too)",
+    )
     s.set_defaults(fn=cmd_eval)
 
 
@@ -63,11 +69,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from app.services.eval_data import load_dataset
     from app.services.eval_runner import (
         Corpus,
+        asks_by_question,
+        corpus_of,
         corpus_size,
         evaluate_answers,
         evaluate_retrieval,
         file_docs,
         ingest,
+        ingest_by_question,
         throwaway_settings,
     )
     from app.services.evaluation import markdown_report
@@ -83,17 +92,26 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     files = _expand(args.docs)
 
     tmp = None
+    # LIT-RAGBench gives each question its own passages: each is asked over those alone.
+    by_question = not (args.collection or files or args.shared_corpus) and asks_by_question(questions)
+    corpus: Corpus | dict[str, Corpus]
     if args.collection:
         container = build_container(settings)
         corpus = Corpus(args.collection, {}, file_docs(container, args.collection))
     else:
         data_dir = args.keep or Path(tmp := tempfile.mkdtemp(prefix="shiori-eval-"))
         container = build_container(throwaway_settings(settings, data_dir))
-        corpus = ingest(container, "eval", dataset, files, lambda n: _drain(container, n))
+        drain = lambda n: _drain(container, n)  # noqa: E731
+        if by_question:
+            corpus = ingest_by_question(container, dataset, questions, drain)
+        else:
+            corpus = ingest(container, "eval", dataset, files, drain)
     try:
         assert container.registry is not None and container.retriever is not None
         container.registry.sync()
-        n_docs, n_chunks = corpus_size(container, corpus.collection)
+        collections = {c.collection for c in ([corpus] if isinstance(corpus, Corpus) else corpus.values())}
+        sizes = [corpus_size(container, c) for c in collections]
+        n_docs, n_chunks = sum(d for d, _ in sizes), sum(c for _, c in sizes)
         modes: list[SearchMode] = list(MODES) if args.mode == "all" else [args.mode]
         if not container.registry.has_keyword:
             modes = [m for m in modes if m == "dense"]
@@ -102,8 +120,9 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             "format": dataset.format,
             "documents": n_docs,
             "chunks": n_chunks,
+            "corpus": "each question its own passages" if by_question else "one shared corpus",
             "questions": len(questions),
-            "with_gold": sum(1 for q in questions if corpus.gold(q)),
+            "with_gold": sum(1 for q in questions if corpus_of(corpus, q).gold(q)),
             "search": container.settings.search.model_dump(),
             "retrieval": {
                 mode: evaluate_retrieval(container.retriever, corpus, questions, mode, progress=_progress)

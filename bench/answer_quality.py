@@ -38,8 +38,8 @@ from app.core.citations import SUPPORT_THRESHOLD
 from app.core.second_look import names_two_things
 from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
 from app.services.answering import AskRequest
-from app.services.eval_data import EvalDataset, load_dataset
-from app.services.eval_runner import corpus_size, ingest
+from app.services.eval_data import load_dataset
+from app.services.eval_runner import asks_by_question, corpus_size, ingest, ingest_by_question
 from app.services.evaluation import AnswerRecord, answer_metrics, contains_answer
 
 DATASETS = {
@@ -132,13 +132,10 @@ def main() -> None:
     container = build_container(settings, with_generator=True)
     assert container.generator is not None and container.registry is not None
     container.generator.warm_up()
-    own = args.corpus == "own" or (args.corpus == "auto" and all(q.context for q in questions))
+    own = args.corpus == "own" or (args.corpus == "auto" and asks_by_question(questions))
     if own:  # each question over the passages the set gives it (LIT-RAGBench), one collection each
-        corpora = {}
-        for i, q in enumerate(questions):
-            passages = [p for p in dataset.passages if p.key in q.context]
-            sub = EvalDataset(dataset.name, dataset.format, passages)
-            corpora[q.id] = (f"q{i}", ingest(container, f"q{i}", sub, [], lambda _n: drain(container)))
+        own_corpora = ingest_by_question(container, dataset, questions, lambda _n: drain(container))
+        corpora = {qid: (c.collection, c) for qid, c in own_corpora.items()}
         sizes = [corpus_size(container, c) for c, _ in corpora.values()]
         n_docs, n_chunks = sum(d for d, _ in sizes), sum(c for _, c in sizes)
     else:

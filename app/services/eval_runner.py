@@ -9,7 +9,7 @@ import io
 import logging
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -103,6 +103,42 @@ def ingest(
     return Corpus(collection, passage_docs, file_docs(container, collection))
 
 
+def ingest_by_question(
+    container: Any,
+    dataset: EvalDataset,
+    questions: Sequence[EvalQuestion],
+    drain: Callable[[int], None],
+    prefix: str = "q",
+) -> dict[str, Corpus]:
+    """Each question over a collection (``{prefix}{i}``) of just the passages of its ``context``: the
+    way LIT-RAGBench is meant to be asked. Over one shared corpus its unanswerable twins (the same
+    question without the answer's chunk) find the answer all the same. Use it when every question
+    carries a context (``asks_by_question``)."""
+    out: dict[str, Corpus] = {}
+    queued = 0
+
+    def count(n: int) -> None:  # queue every question's passages, then ingest them in one go
+        nonlocal queued
+        queued += n
+
+    for i, q in enumerate(questions):
+        own = EvalDataset(dataset.name, dataset.format, [p for p in dataset.passages if p.key in q.context])
+        out[q.id] = ingest(container, f"{prefix}{i}", own, [], count)
+    if queued:
+        drain(queued)
+    return out
+
+
+def asks_by_question(questions: Sequence[EvalQuestion]) -> bool:
+    """The set gives every question its own passages (LIT-RAGBench), so each is asked over those."""
+    return bool(questions) and all(q.context for q in questions)
+
+
+def corpus_of(corpus: Corpus | Mapping[str, Corpus], q: EvalQuestion) -> Corpus:
+    """The corpus ``q`` is asked over: its own (``ingest_by_question``) or the one shared corpus."""
+    return corpus if isinstance(corpus, Corpus) else corpus[q.id]
+
+
 def file_docs(container: Any, collection: str) -> dict[str, set[int]]:
     out: dict[str, set[int]] = {}
     with session_scope(container.factory) as s:
@@ -129,7 +165,7 @@ def corpus_size(container: Any, collection: str) -> tuple[int, int]:
 
 def evaluate_retrieval(
     retriever: Retriever,
-    corpus: Corpus,
+    corpus: Corpus | Mapping[str, Corpus],
     questions: Sequence[EvalQuestion],
     mode: SearchMode,
     *,
@@ -138,12 +174,13 @@ def evaluate_retrieval(
 ) -> dict[str, Any]:
     runs: list[tuple[Sequence[int], set[int]]] = []
     latencies: list[float] = []
-    scored = [q for q in questions if corpus.gold(q)]
+    scored = [q for q in questions if corpus_of(corpus, q).gold(q)]
     for q in progress(scored, f"retrieval ({label or mode})", len(scored)):
+        own = corpus_of(corpus, q)
         t0 = time.perf_counter()
-        result = retriever.search(q.question, corpus.collection, PASSAGES_PER_QUESTION, mode=mode)
+        result = retriever.search(q.question, own.collection, PASSAGES_PER_QUESTION, mode=mode)
         latencies.append((time.perf_counter() - t0) * 1000)
-        runs.append((dedupe(p.document_id for p in result.passages)[:10], corpus.gold(q)))
+        runs.append((dedupe(p.document_id for p in result.passages)[:10], own.gold(q)))
     out: dict[str, Any] = {"questions": len(runs), **retrieval_metrics(runs)}
     out["latency_ms"] = _latency(latencies)
     return out
@@ -152,7 +189,7 @@ def evaluate_retrieval(
 def evaluate_answers(
     answer_fn: AnswerFn,
     container: Any,
-    corpus: Corpus,
+    corpus: Corpus | Mapping[str, Corpus],
     questions: Sequence[EvalQuestion],
     *,
     progress: Progress[EvalQuestion] = no_progress,
@@ -160,8 +197,9 @@ def evaluate_answers(
     records: list[AnswerRecord] = []
     latencies: list[float] = []
     for q in progress(questions, "answering", len(questions)):
+        own = corpus_of(corpus, q)
         t0 = time.perf_counter()
-        outcome = AnswerOutcome(*answer_fn(q.question, corpus.collection))
+        outcome = AnswerOutcome(*answer_fn(q.question, own.collection))
         latencies.append((time.perf_counter() - t0) * 1000)
         cited = _documents_of(container, list(outcome.cited_chunk_ids))
         records.append(
@@ -171,7 +209,7 @@ def evaluate_answers(
                 q.answers,
                 q.answerable,
                 tuple(cited),
-                frozenset(corpus.gold(q)),
+                frozenset(own.gold(q)),
             )
         )
     return {**answer_metrics(records), "latency_ms": _latency(latencies)}

@@ -148,3 +148,66 @@ def test_simple_jsonl_with_your_own_documents(tmp_path: Path, env: Path) -> None
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["format"] == "simple" and report["with_gold"] == 2
     assert report["retrieval"]["keyword"]["R@1"] == 1.0
+
+
+def _lit_twins(tmp_path: Path) -> Path:
+    """LIT-RAGBench's shape: a question asked with the chunk that answers it, and its twin without it."""
+    tower, fuji, lake = PASSAGES.values()
+    rows = [
+        {
+            "question": "東京タワーの高さは何メートルか",
+            "answer": "333メートル",
+            "qa_type": ["R_single"],
+            "positive_chunk_list": [tower],
+            "negative_chunk_list": [fuji],
+        },
+        {
+            "question": "東京タワーの高さは何メートルか",
+            "answer": "答えられません",
+            "qa_type": ["A_negative_only"],
+            "positive_chunk_list": [],
+            "negative_chunk_list": [fuji, lake],
+        },
+    ]
+    path = tmp_path / "lit.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_litrag_twins_are_asked_each_over_its_own_chunks(
+    env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared: bool
+) -> None:
+    """The hook answers whatever its collection's passages hold. Each question over its own chunks,
+    the twin without the answer's chunk cannot find it and abstains: both right. Over one shared
+    corpus (--shared-corpus) the twin finds the answer too, and abstention accuracy halves."""
+    calls: list[tuple[str, str]] = []
+
+    def make_eval_answer_fn(container: Any) -> Any:
+        def answer(question: str, collection: str) -> tuple[str, bool, list[int]]:
+            calls.append((question, collection))
+            hits = container.retriever.search(question, collection, 5, mode="keyword").passages
+            hit = next((h for h in hits if "333" in h.text), None)
+            return ("", True, []) if hit is None else ("333メートル", False, [hit.chunk_id])
+
+        return answer
+
+    import app.services.answering as answering
+
+    monkeypatch.setattr(answering, "make_eval_answer_fn", make_eval_answer_fn, raising=False)
+    out = tmp_path / "r.json"
+    args = ["eval", str(_lit_twins(tmp_path)), "--mode", "keyword", "--answers", "--json", str(out)]
+    assert cli.main(args + (["--shared-corpus"] if shared else [])) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    answers = report["answers"]
+    if shared:
+        assert report["corpus"] == "one shared corpus" and report["documents"] == 3
+        assert {c for _, c in calls} == {"eval"}
+        assert answers["abstention_accuracy"] == 0.5 and answers["abstained_when_unanswerable"] == 0.0
+    else:
+        # two collections: tower + Fuji, and Fuji + lake (a passage shared by both is in both)
+        assert report["corpus"] == "each question its own passages" and report["documents"] == 4
+        assert len({c for _, c in calls}) == 2
+        assert answers["abstention_accuracy"] == 1.0 and answers["contains_answer"] == 1.0
+        assert answers["citation_precision"] == 1.0
+    assert report["retrieval"]["keyword"]["questions"] == 1 and report["retrieval"]["keyword"]["R@1"] == 1.0
