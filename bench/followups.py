@@ -7,7 +7,9 @@ follow-up is searched four ways, the same index, the same hybrid search:
 
 - original: the question as written (the ceiling);
 - bare: the follow-up alone (what search would do without the conversation);
-- rules: `standalone_query`, the follow-up joined with the previous question (the default);
+- joined: `standalone_query`, the follow-up joined with the previous question (the rules until now);
+- rules: `search_queries` + `AnswerService.search_all` (the default): the joined query, and the
+  follow-up on its own where it has words of its own, the two lists fused by rank;
 - model: the bundled model's rewrite (`AnswerService.rewrite_followup`, the code
   answer.rewrite_followups runs), falling back to the rules' query when it writes nothing usable.
 
@@ -31,14 +33,14 @@ from typing import Any
 
 from _common import REPO, SHARED, build_container, drain, make_settings, percentile
 
-from app.core.followup import needs_context, standalone_query
+from app.core.followup import needs_context, search_queries, standalone_query
 from app.core.generation import Message
 from app.core.prompting import detect_language
 from app.services.eval_data import EvalDataset, EvalQuestion, load_dataset
 from app.services.eval_runner import ingest
 
 DATASETS = {"jsquad": SHARED / "eval/jsquad/valid-v1.3.json", "xquad": SHARED / "eval/xquad-en/xquad.en.json"}
-WAYS = ("original", "bare", "rules", "model")
+WAYS = ("original", "bare", "joined", "rules", "model")
 
 
 _PARTICLE = "(?:の|は|が|を|に|で|と|へ|も|より|から|や|について|とは)"
@@ -113,16 +115,23 @@ def main() -> None:
             {"role": "user", "content": previous},
             {"role": "assistant", "content": "…"},
         ]
-        rules = standalone_query(fu, history, settings.limits.max_query_chars)
+        joined = standalone_query(fu, history, settings.limits.max_query_chars)
+        rules = search_queries(fu, history, settings.limits.max_query_chars)
         detected += needs_context(fu)
         t1 = time.perf_counter()
         rewrite = container.answers.rewrite_followup(fu, previous, detect_language(fu))
         rewrite_ms.append((time.perf_counter() - t1) * 1000)
         usable += rewrite is not None
-        queries = {"original": q.question, "bare": fu, "rules": rules, "model": rewrite or rules}
+        queries = {
+            "original": [q.question],
+            "bare": [fu],
+            "joined": [joined],
+            "rules": rules,
+            "model": [rewrite] if rewrite else rules,
+        }
         gold = corpus.gold(q)
         for way, query in queries.items():
-            ids = [p.document_id for p in container.retriever.search(query, "bench", 5).passages]
+            ids = [p.document_id for p in container.answers.search_all(query, "bench", 5)]
             hits[way].append((bool(ids[:1]) and ids[0] in gold, any(d in gold for d in ids)))
         if len(examples) < 8:
             examples.append({"previous": previous, "follow_up": fu, "model": rewrite, "original": q.question})

@@ -78,7 +78,8 @@ class SourcesEvent(Event):
     query: str = Field(description="What was searched (a follow-up joined with the previous question)")
     more_queries: list[str] = Field(
         default_factory=list,
-        description="What was searched besides, in a second round the model's own queries drove",
+        description="What was searched besides: a follow-up on its own (fused with `query`), and in a "
+        "second round the model's own queries",
     )
 
 

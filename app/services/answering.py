@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
-from app.core.followup import parse_rewrite, previous_question, rewrite_turn, standalone_query
+from app.core.followup import fuse_rankings, parse_rewrite, previous_question, rewrite_turn, search_queries
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
 from app.core.metrics import Metrics
 from app.core.prompting import (
@@ -112,7 +112,8 @@ class AnswerService:
         cancel = cancel or threading.Event()
         question = self._validate(req)
         lang = detect_language(question)
-        query = standalone_query(question, req.history, self.settings.limits.max_query_chars)
+        queries = search_queries(question, req.history, self.settings.limits.max_query_chars)
+        query = queries[0]
         rewrite_ms = None
         previous = previous_question(req.history)
         if cfg.rewrite_followups and query != question and previous is not None:
@@ -120,12 +121,13 @@ class AnswerService:
             t_rewrite = time.perf_counter()
             if ticket is not None:
                 ticket.acquire(timeout=cfg.timeout_s)
-            query = self.rewrite_followup(question, previous, lang, cancel) or query
+            rewrite = self.rewrite_followup(question, previous, lang, cancel)
+            query, queries = (rewrite, [rewrite]) if rewrite else (query, queries)
             rewrite_ms = (time.perf_counter() - t_rewrite) * 1000
         t0 = time.perf_counter()
-        result = self.retriever.search(query, req.collection, req.k or cfg.k)
+        found = self.search_all(queries, req.collection, req.k or cfg.k)
         retrieval_ms = (time.perf_counter() - t0) * 1000
-        best = max((evidence_score(p) for p in result.passages), default=None)
+        best = max((evidence_score(p) for p in found), default=None)
 
         if best is None or best < cfg.abstain_below:
             if ticket is not None:
@@ -134,12 +136,13 @@ class AnswerService:
             yield from self._abstain(lang, retrieval_ms, best, reason="weak_evidence")
             return
 
-        passages, more_queries = result.passages, list[str]()
+        passages, more_queries = found, queries[1:]
         look = reason_to_look(query, best, cfg.second_look_below) if cfg.second_look else None
         look_ms = None
         if look is not None:
             t_look = time.perf_counter()
-            passages, more_queries = self._second_look(query, lang, req, result.passages, ticket, cancel)
+            passages, looked = self._second_look(query, lang, req, found, ticket, cancel)
+            more_queries += looked
             look_ms = (time.perf_counter() - t_look) * 1000
         packed = pack_sources(
             # sentences are chosen by the words of every query that was searched
@@ -192,6 +195,15 @@ class AnswerService:
             logger.warning("skipped asking the model before the answer: %s", exc.detail)
             return None
         return text
+
+    def search_all(self, queries: Sequence[str], collection: str, k: int) -> list[Passage]:
+        """The best ``k`` passages for one query, or for several (a follow-up joined with the previous
+        question, and on its own) fused by rank; each is searched twice as deep so the fusion sees
+        where the lists agree."""
+        if len(queries) == 1:
+            return self.retriever.search(queries[0], collection, k).passages
+        lists = [self.retriever.search(q, collection, 2 * k).passages for q in queries]
+        return fuse_rankings(lists, k)
 
     def _second_look(
         self,

@@ -332,7 +332,12 @@ def _wait_generation_idle(server: Server, timeout_s: float = 30) -> None:
 
 def test_stop_ends_generation_and_the_server_takes_the_next_question(ui: Page, server: Server) -> None:
     page = ui.page
-    ui.ask("Describe the borrowing rules, the opening hours and the history of the Harbor Library in detail.")
+    # A question whose answer runs to the token limit, whatever the prompt: every section of the notes,
+    # each in a paragraph of its own. (An answer finished before Stop is clicked would test nothing.)
+    ui.ask(
+        "What are the opening hours, the borrowing rules and the history of the Harbor Library? "
+        "Answer each in its own paragraph."
+    )
     page.wait_for_selector("[data-turn]:last-of-type[data-phase=streaming]", timeout=240_000)
     page.click("[data-testid=stop]")
     assert ui.wait_phase("stopped done error", timeout_s=5) == "stopped"

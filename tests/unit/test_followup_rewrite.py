@@ -92,3 +92,14 @@ def test_a_question_that_stands_alone_or_the_setting_off_asks_the_model_once(ask
     gen = FakeGenerator(["333メートルです[1]。"])
     events = ask(gen, "その高さは？")
     assert len(gen.calls) == 1 and _event(events, "sources")["query"] == f"{PREVIOUS} その高さは？"
+
+
+def test_a_follow_up_with_words_of_its_own_is_searched_alone_too(ask: Callable[..., Any]) -> None:
+    gen = FakeGenerator(["333メートルです[1]。"])
+    events = ask(gen, "その電波塔の高さは何メートル？")
+    sources = _event(events, "sources")
+    assert sources["query"] == f"{PREVIOUS} その電波塔の高さは何メートル？"
+    assert sources["more_queries"] == ["その電波塔の高さは何メートル？"] and sources["sources"]
+    # 「その高さは？」 has one word of its own: searched joined only.
+    events = ask(FakeGenerator(["333メートルです[1]。"]), "その高さは？")
+    assert _event(events, "sources")["more_queries"] == []

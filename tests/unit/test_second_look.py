@@ -11,7 +11,7 @@ import pytest
 
 from app.api.app import create_app
 from app.core.generation.fake import FakeGenerator
-from app.core.prompting import SYSTEM_PROMPT
+from app.core.prompting import SYSTEM_PROMPT, fixed_prefix
 from app.core.second_look import INSTRUCTION, merge, names_two_things, parse_queries, reason_to_look
 from app.core.settings import Settings
 from tests.support.http import started_clients, upload, wait_searchable, wait_terminal
@@ -131,7 +131,11 @@ def test_a_comparison_searches_again_for_what_the_model_asks_and_answers_from_bo
     look, answer = gen.calls
     # The query request rides on the answer's own fixed prefix (system prompt and examples), so the
     # prefix cache spares it; only its last turn differs.
-    assert look[:-1] == answer[:-1] and look[0]["content"] == SYSTEM_PROMPT["ja"] and len(look) == 6
+    assert (
+        look[:-1] == answer[:-1]
+        and look[0]["content"] == SYSTEM_PROMPT["ja"]
+        and len(look) == len(fixed_prefix("ja", examples=True)) + 1
+    )
     assert look[-1]["content"] == INSTRUCTION["ja"].format(question=QUESTION)
     sources = _event(events, "sources")
     assert sources["more_queries"] == ["東京タワーの高さ", "通天閣の高さ"]

@@ -1141,7 +1141,7 @@ export interface components {
             query: string;
             /**
              * More Queries
-             * @description What was searched besides, in a second round the model's own queries drove
+             * @description What was searched besides: a follow-up on its own (fused with `query`), and in a second round the model's own queries
              */
             more_queries: string[];
         };
