@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.core.chunking import sentence_spans
+from app.core.crosslingual import Similar, across, to_support, unbacked
 from app.core.key_terms import Term, TermIndex, contexts, key_terms, topic_spans
 from app.core.question_type import asks_for_number, gives_number
 from app.core.support import Passage, Units, containment, content_units, has_content
@@ -122,11 +123,14 @@ def check_citations(
     question: str = "",
     support_threshold: float = SUPPORT_THRESHOLD,
     infer_threshold: float = INFER_THRESHOLD,
+    similar: Similar | None = None,
 ) -> CitationReport:
     """Drop markers that point at no source, split the answer into sentences and check each sentence
     against the sources it cites (or, citing none, against all of them). A citation holds only when its
     evidence also contains the sentence's numbers and names (app.core.key_terms); ``question`` names
-    the topic, which the source may name in another sentence than the evidence."""
+    the topic, which the source may name in another sentence than the evidence. With ``similar``
+    (app.core.crosslingual), a sentence written in another language than its source is checked by
+    meaning instead of words."""
     passages = {s.number: _Source(s.text) for s in sources}
     if len(passages) != len(sources):
         raise ValueError("source numbers must be unique")
@@ -147,7 +151,7 @@ def check_citations(
         terms = key_terms(claim_text) if has_content(claim) else []
         own: list[Citation] = []
         for n in numbers:
-            score, (a, b), missing = passages[n].check(claim_text, claim, terms, asked)
+            score, (a, b), missing = passages[n].check(claim_text, claim, terms, asked, similar)
             status: Status = "verified" if score >= support_threshold and not missing else "unsupported"
             own.append(Citation(n, index, score, status, a, b, missing))
         # Citing nothing, or only sources that don't hold it (small models often write the wrong
@@ -155,7 +159,7 @@ def check_citations(
         # inferred, and the wrong citation stays flagged.
         others = {n: p for n, p in passages.items() if n not in numbers}
         if others and has_content(claim) and not any(c.status == "verified" for c in own):
-            checked = ((n, p.check(claim_text, claim, terms, asked)) for n, p in others.items())
+            checked = ((n, p.check(claim_text, claim, terms, asked, similar)) for n, p in others.items())
             n, (score, (a, b), missing) = max(checked, key=_by_score)
             if score >= infer_threshold and not missing:
                 own.append(Citation(n, index, score, "inferred", a, b))
@@ -178,9 +182,23 @@ class _Source:
         self._sentences: list[tuple[TermIndex, frozenset[str]]] | None = None
 
     def check(
+        self,
+        claim_text: str,
+        claim: Units,
+        terms: list[Term],
+        asked: TermIndex | None,
+        similar: Similar | None = None,
+    ) -> tuple[float, tuple[int, int], tuple[str, ...]]:
+        """Support, evidence span and the terms of the claim this source does not back. A claim in
+        the other language is checked by meaning (``similar``): the words it shares with the source
+        are only names and numbers, and "Llama 3 was stronger than GPT-4" would pass on those."""
+        if similar is not None and across(claim_text, self.text):
+            return self.check_across(claim_text, similar)
+        return self._check_words(claim_text, claim, terms, asked)
+
+    def _check_words(
         self, claim_text: str, claim: Units, terms: list[Term], asked: TermIndex | None
     ) -> tuple[float, tuple[int, int], tuple[str, ...]]:
-        """Support, evidence span and the terms of the claim this source does not back."""
         score, span = self.passage.support(claim)
         whole = self._whole = self._whole or TermIndex(self.text)
         # The topic the question named (東京タワー in 東京タワーの高さは333メートル) may be named in
@@ -196,6 +214,18 @@ class _Source:
             t.text for t in terms if t.key not in topics and not self._backs(t, claim_text, blanked, whole)
         )
         return score, span, missing
+
+    def check_across(
+        self, claim_text: str, similar: Similar
+    ) -> tuple[float, tuple[int, int], tuple[str, ...]]:
+        """The same for a claim in the other language: by meaning (app.core.crosslingual), and only
+        its numbers must be in the source."""
+        spans = self.passage.windows
+        if not spans:
+            return 0.0, (0, 0), ()
+        scores = similar(claim_text, [self.text[a:b] for a, b in spans])
+        best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+        return to_support(scores[best]), spans[best], unbacked(claim_text, self.text)
 
     def _backs(self, term: Term, claim_text: str, topics: list[tuple[int, int]], whole: TermIndex) -> bool:
         """Does a sentence of the source hold ``term`` together with the words around it in the claim?

@@ -123,6 +123,10 @@ class AnswerSettings(BaseModel):
     # JSQuAD they raise answered from 0.85 to 0.98 and contains-the-answer from 0.70 to 0.79 (README).
     # Off until the browser tests that rely on a long answer are reworked: the answers are shorter.
     examples: bool = False
+    # A sentence written in another language than the source it cites (an English answer over a
+    # Japanese page) is checked by meaning with the search embedder (app.core.crosslingual), not by
+    # shared words, which it has almost none of.
+    crosslingual_support: bool = True
     # A second look (#15 item 5): for a comparison, or when the best dense score is under
     # `second_look_below`, the model writes up to two search queries, and the answer is written from
     # the union of both rounds. One extra round at most.

@@ -81,6 +81,7 @@ class Passage:
         self._windows += [
             (spans[i][0], spans[i + 1][1], keys[i] | keys[i + 1]) for i in range(len(spans) - 1)
         ]
+        self.windows = [(a, b) for a, b, _ in self._windows]  # every window's span, sentences first
 
     def support(self, claim: Units) -> tuple[float, tuple[int, int]]:
         """Best window score in [0, 1] and its span; single sentences win ties. (0.0, (0, 0)) when

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
+from app.core.crosslingual import EmbeddingSimilarity
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
 from app.core.followup import fuse_rankings, parse_rewrite, previous_question, rewrite_turn, search_queries
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
@@ -356,7 +357,10 @@ class AnswerService:
                 ttft_ms = (time.perf_counter() - t_start) * 1000
             yield TokenEvent(text=text)
         # The query, not the bare question: a follow-up's topic is in the question before it.
-        report = check_citations(text, [SourceRef(s.number, s.text) for s in sources], question=query)
+        similar = EmbeddingSimilarity(self.retriever.embedder) if cfg.answer.crosslingual_support else None
+        report = check_citations(
+            text, [SourceRef(s.number, s.text) for s in sources], question=query, similar=similar
+        )
         refused = empty or declined or is_refusal(text)
         yield citations_out(report, sources)
         tokens = self.generator.count_tokens(text) if text else 0
