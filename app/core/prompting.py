@@ -57,40 +57,67 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
     "en": ("Sources", "Question", "p."),
 }
 
-# Worked examples shown to the model before the conversation (answer.examples): one answered in a
-# sentence that opens with the fact, citing the source that holds it (the second: the model must pick
-# the number, not copy "[1]"), and one the sources don't answer although they speak of its topic (the
-# cafeteria's hours, not its prices: on-topic passages are what tempt a small model). They sit right
-# after the fixed system prompt, so llama.cpp's prefix cache holds them too and they cost no time per
-# question once evaluated. Made-up documents, on purpose nothing from an evaluation set.
-_EXAMPLE_SOURCES: dict[Lang, tuple[str, str]] = {
+# Worked examples shown to the model before the conversation (answer.examples), as earlier turns:
+# 1. a question answered in a sentence that opens with the fact, citing the source that holds it (the
+#    second: the model must pick the number, not copy "[1]");
+# 2. one the sources don't answer although they speak of its topic (the cafeteria's hours, not its
+#    prices: on-topic passages are what tempt a small model), declined;
+# 3. a broad question ("what are the rules for…") answered from both sources, each sentence citing its
+#    own. Without it, the first two taught the model to decline "describe…" questions and questions
+#    asked in the other language than the documents'; it comes last, after the decline.
+# They sit right after the fixed system prompt, so llama.cpp's prefix cache holds them too and they
+# cost no time per question once evaluated. Made-up documents, on purpose nothing from an evaluation set.
+_EXAMPLES: dict[Lang, tuple[tuple[str, str, str], ...]] = {
     "ja": (
-        "[1] 就業規則 (p.12)\n年次有給休暇を取得するときは、原則として5日前までに所属長に申請する。\n\n"
-        "[2] 就業規則 (p.11)\n年次有給休暇は、入社から6か月継続して勤務し、所定労働日の8割以上出勤した"
-        "社員に10日付与する。その後は勤続1年ごとに付与日数を増やす。",
-        "[1] 福利厚生ガイド (p.3)\n社員食堂は平日の11時30分から14時まで利用できる。メニューは週替わりで、"
-        "毎週月曜日に社内ポータルに掲載する。\n\n"
-        "[2] 就業規則 (p.20)\n出張の旅費は、出張報告書の提出後に精算する。",
+        (
+            "[1] 就業規則 (p.12)\n年次有給休暇を取得するときは、原則として5日前までに所属長に申請する。\n\n"
+            "[2] 就業規則 (p.11)\n年次有給休暇は、入社から6か月継続して勤務し、所定労働日の8割以上出勤した"
+            "社員に10日付与する。その後は勤続1年ごとに付与日数を増やす。",
+            "入社して半年たつと、有給休暇は何日もらえますか？",
+            "10日付与されます[2]。",
+        ),
+        (
+            "[1] 福利厚生ガイド (p.3)\n社員食堂は平日の11時30分から14時まで利用できる。メニューは週替わりで、"
+            "毎週月曜日に社内ポータルに掲載する。\n\n"
+            "[2] 就業規則 (p.20)\n出張の旅費は、出張報告書の提出後に精算する。",
+            "社員食堂の料金はいくらですか？",
+            ABSTAIN_TEXT["ja"],
+        ),
+        (
+            "[1] 就業規則 (p.30)\n在宅勤務は週2日まで認める。申請は前日までに勤怠システムで行う。\n\n"
+            "[2] 就業規則 (p.31)\n在宅勤務中も、始業と終業の時刻を上長にチャットで報告する。",
+            "在宅勤務のルールを教えてください。",
+            "在宅勤務は週2日まで認められ、前日までに勤怠システムで申請します[1]。"
+            "在宅勤務中も始業と終業の時刻を上長にチャットで報告します[2]。",
+        ),
     ),
     "en": (
-        "[1] Employee handbook (p.12)\nPaid leave must be requested from your manager at least five days "
-        "in advance.\n\n"
-        "[2] Employee handbook (p.11)\nEmployees who have worked for six months and attended at least "
-        "80% of working days are granted 10 days of paid leave. The number of days grows with each "
-        "further year of service.",
-        "[1] Benefits guide (p.3)\nThe staff cafeteria is open on weekdays from 11:30 to 14:00. The menu "
-        "changes weekly and is posted on the intranet every Monday.\n\n"
-        "[2] Employee handbook (p.20)\nTravel expenses are settled after the trip report is submitted.",
-    ),
-}
-_EXAMPLE_QA: dict[Lang, tuple[tuple[str, str], tuple[str, str]]] = {
-    "ja": (
-        ("入社して半年たつと、有給休暇は何日もらえますか？", "10日付与されます[2]。"),
-        ("社員食堂の料金はいくらですか？", ABSTAIN_TEXT["ja"]),
-    ),
-    "en": (
-        ("How many days of paid leave do I get after six months?", "You are granted 10 days [2]."),
-        ("How much does a meal in the staff cafeteria cost?", ABSTAIN_TEXT["en"]),
+        (
+            "[1] Employee handbook (p.12)\nPaid leave must be requested from your manager at least five "
+            "days in advance.\n\n"
+            "[2] Employee handbook (p.11)\nEmployees who have worked for six months and attended at least "
+            "80% of working days are granted 10 days of paid leave. The number of days grows with each "
+            "further year of service.",
+            "How many days of paid leave do I get after six months?",
+            "You are granted 10 days [2].",
+        ),
+        (
+            "[1] Benefits guide (p.3)\nThe staff cafeteria is open on weekdays from 11:30 to 14:00. The "
+            "menu changes weekly and is posted on the intranet every Monday.\n\n"
+            "[2] Employee handbook (p.20)\nTravel expenses are settled after the trip report is submitted.",
+            "How much does a meal in the staff cafeteria cost?",
+            ABSTAIN_TEXT["en"],
+        ),
+        (
+            "[1] Employee handbook (p.30)\nRemote work is allowed up to two days a week. It is requested "
+            "in the attendance system by the day before.\n\n"
+            "[2] Employee handbook (p.31)\nWhile working remotely, report your start and end times to "
+            "your manager in the team chat.",
+            "What are the rules for remote work?",
+            "Remote work is allowed up to two days a week and is requested in the attendance system by "
+            "the day before [1]. While working remotely, you report your start and end times to your "
+            "manager in the team chat [2].",
+        ),
     ),
 }
 
@@ -241,7 +268,7 @@ def _user_turn(blocks: str, question: str, lang: Lang) -> str:
 def example_turns(lang: Lang) -> list[Message]:
     """The worked examples as earlier turns of the conversation (fixed per language)."""
     turns: list[Message] = []
-    for blocks, (question, answer) in zip(_EXAMPLE_SOURCES[lang], _EXAMPLE_QA[lang], strict=True):
+    for blocks, question, answer in _EXAMPLES[lang]:
         turns.append({"role": "user", "content": _user_turn(blocks, question, lang)})
         turns.append({"role": "assistant", "content": answer})
     return turns

@@ -118,11 +118,10 @@ class AnswerSettings(BaseModel):
     per_caller: int | None = Field(None, ge=1)
     timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
     history_turns: int = Field(6, ge=0)
-    # Two worked examples before the question (one answered in a sentence that opens with the fact and
-    # cites its source, one declined although its sources are on topic), held in the prefix cache. On
-    # JSQuAD they raise answered from 0.85 to 0.98 and contains-the-answer from 0.70 to 0.79 (README).
-    # Off until the browser tests that rely on a long answer are reworked: the answers are shorter.
-    examples: bool = False
+    # Three worked examples before the question (a fact answered in a sentence that opens with it and
+    # cites its source; a question declined although its sources are on topic; a broad question
+    # answered from two sources), held in the prefix cache (app.core.prompting; measured in README).
+    examples: bool = True
     # A sentence written in another language than the source it cites (an English answer over a
     # Japanese page) is checked by meaning with the search embedder (app.core.crosslingual), not by
     # shared words, which it has almost none of.
