@@ -13,6 +13,7 @@ import json
 import logging
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -42,6 +43,11 @@ class _Tick:
 
 _TICK = _Tick()
 _SHUTDOWN_POLL_S = 0.25
+# A comment line after this long without an event: the model may evaluate a long prompt for tens of
+# seconds on a small CPU before its first token, and clients and proxies drop a connection that stays
+# silent (a read timeout, nginx's 60 s). SSE readers skip comments (the UI's, OpenAI clients').
+KEEPALIVE_S = 10.0
+KEEPALIVE = b": keep-alive\n\n"
 SHUTTING_DOWN = ErrorEvent(detail="The server is restarting; ask again in a moment.", code="shutting_down")
 
 
@@ -51,12 +57,14 @@ async def stream_events(
     *,
     on_close: Callable[[], None] | None = None,
     shutdown: threading.Event | None = None,
+    keepalive_s: float = KEEPALIVE_S,
 ) -> AsyncIterator[bytes]:
     """``produce()`` returns an iterator of events (answer event models, or ``(name, data)`` pairs) and
     runs in its own thread.
     Exceptions become an ``error`` event; the stream always ends; ``on_close`` always runs. When
     ``shutdown`` is set (the server is stopping), the generation is cancelled and the stream ends with
-    an ``error`` event coded ``shutting_down`` rather than being cut off mid-answer."""
+    an ``error`` event coded ``shutting_down`` rather than being cut off mid-answer. A silence of
+    ``keepalive_s`` is filled with a comment line, so the connection is not dropped as idle."""
     q: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
 
     def next_item() -> bytes | None | _Tick:
@@ -84,6 +92,7 @@ async def stream_events(
     # In the request's context, so the producer's log lines carry the request id.
     context = contextvars.copy_context()
     threading.Thread(target=context.run, args=(run,), name="sse-producer", daemon=True).start()
+    last = time.monotonic()
     try:
         while True:
             item = await anyio.to_thread.run_sync(next_item, abandon_on_cancel=True)
@@ -95,6 +104,10 @@ async def stream_events(
                 return
             if not isinstance(item, _Tick):
                 yield item
+                last = time.monotonic()
+            elif time.monotonic() - last >= keepalive_s:
+                yield KEEPALIVE
+                last = time.monotonic()
     finally:
         cancel.set()
 

@@ -47,6 +47,11 @@ _PREFIX = r"(?:(?:sources?|refs?|docs?|資料|出典|文書)\s*)?"
 _MARKER = re.compile(
     rf"[\[［【]\s*{_PREFIX}{_NUM}(?:\s*(?:[,，、;；]|[-–~〜～])\s*{_PREFIX}{_NUM})*\s*[\]］】]", re.IGNORECASE
 )
+# A document's own reference markers, which a small model copies into its answer ("…提案されました
+# [Zhao2023]。", "[Vaswani et al., 2017]"): not [n] citations, and not part of the claim either (a name
+# the key-term check would look for next to the fact).
+_AUTHOR_YEAR = r"[A-Z][A-Za-z'-]+(?:\s+et\s+al\.?)?,?\s?\d{4}[a-z]?"
+_BIBLIOGRAPHIC = re.compile(rf"[\[［]\s*{_AUTHOR_YEAR}(?:\s*[,;，、]\s*{_AUTHOR_YEAR})*\s*[\]］]")
 _MARKER_PART = re.compile(r"[0-9０-９]+|[-–~〜～]")
 _MAX_RANGE = 20  # [1-3] is 1, 2, 3; [1-300] is not a range anybody means
 _CLOSING = ("Po", "Pe", "Pf")  # 。, ) 」 and the like: no space before them
@@ -146,7 +151,7 @@ def check_citations(
     citations: list[Citation] = []
     for index, (start, end) in enumerate(_sentence_spans(text, markers)):
         numbers = tuple(dict.fromkeys(n for s, e, ns in markers if start <= s and e <= end for n in ns))
-        claim_text = strip_markers(text[start:end])
+        claim_text = _BIBLIOGRAPHIC.sub(" ", strip_markers(text[start:end]))
         claim = content_units(claim_text)
         terms = key_terms(claim_text) if has_content(claim) else []
         own: list[Citation] = []

@@ -410,3 +410,18 @@ def test_every_valid_marker_maps_to_a_citation() -> None:
             assert 0.0 <= c.support <= 1.0
 
     check()
+
+
+def test_a_documents_own_reference_markers_copied_into_the_answer_are_not_part_of_the_claim() -> None:
+    # Slides cite their literature as [Zhao2023]; the model copies that instead of writing [1].
+    slide = (
+        "• Transformerというアーキテクチャが2017年に自動翻訳の文脈で提案される\n"
+        "• 言語モデルは1990年代からある[Zhao2023]"
+    )
+    report = check_citations(
+        "Transformerは2017年に自動翻訳の文脈で提案されました[Zhao2023]。",
+        [SourceRef(1, slide)],
+        question="Transformerは何年に提案されましたか？",
+    )
+    assert [(c.number, c.status, c.missing) for c in report.citations] == [(1, "inferred", ())]
+    assert report.answer.endswith("[Zhao2023]。") and report.invalid_numbers == []
