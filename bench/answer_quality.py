@@ -11,6 +11,7 @@ abstention accuracy (the same scoring as `shiori eval --answers`), and per quest
 
 Several `--context-tokens` values (`300,500,900`) answer the same questions once per budget, with the
 index and the model loaded once: the budget sweep behind the README's TTFT/quality trade-off.
+`--examples off,1,2,on` does the same for the worked examples (none, the first N, all of them).
 
 `--data-dir` reuses a folder that bench/retrieval.py (or an earlier run) already ingested.
 
@@ -29,11 +30,14 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from _common import REPO, SHARED, build_container, drain, make_settings, percentile
 
+from app.core import prompting
 from app.core.citations import SUPPORT_THRESHOLD
 from app.core.second_look import names_two_things
 from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
@@ -88,7 +92,10 @@ def main() -> None:
     ap.add_argument("--refuse-above", type=float, default=None, help="answer.refuse_above")
     ap.add_argument("--insist-below", type=float, default=None, help="answer.insist_below (1.01: always)")
     ap.add_argument(
-        "--examples", default="off", help="answer.examples: off, on, or off,on (the same questions both ways)"
+        "--examples",
+        default="off",
+        help="answer.examples: off, on, or N (the first N worked examples); a comma list (off,2,on) "
+        "answers the same questions each way",
     )
     ap.add_argument("--second-look", default="off", help="answer.second_look: off, on, or off,on")
     ap.add_argument(
@@ -146,15 +153,16 @@ def main() -> None:
 
     runs = []
     settings.answer.second_look_below = args.second_look_below
-    for examples in [v.strip() == "on" for v in args.examples.split(",")]:
+    for shown in [examples_shown(v) for v in args.examples.split(",")]:
         for look in [v.strip() == "on" for v in args.second_look.split(",")]:
             for budget in budgets or [settings.answer.context_tokens]:
                 settings.answer.context_tokens = budget
-                settings.answer.examples = examples
+                settings.answer.examples = shown > 0
                 settings.answer.second_look = look
-                # warm-up: the system prompt (and the examples) enter the prefix cache
-                ask(container, questions[0].question, corpora[questions[0].id][0])
-                runs.append(run_questions(container, corpora, questions))
+                with first_examples(shown):
+                    # warm-up: the system prompt (and the examples) enter the prefix cache
+                    ask(container, questions[0].question, corpora[questions[0].id][0])
+                    runs.append({"examples_shown": shown, **run_questions(container, corpora, questions)})
     report: dict[str, Any] = {
         "dataset": path.name,
         "documents": n_docs,
@@ -169,6 +177,47 @@ def main() -> None:
         args.rows.write_text(json.dumps([run["per_question"] for run in runs], ensure_ascii=False, indent=1))
     print(json.dumps(report, indent=2, ensure_ascii=False))
     container.close()
+
+
+def citation_kinds(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Of answered questions' citations: how many of each status point at a gold document, and the
+    precision of those Shiori presents as support (verified or inferred; a flagged one is shown as
+    not supporting its sentence)."""
+    kinds: dict[str, list[int]] = {}
+    for r in rows:
+        if r["abstained"]:
+            continue
+        for status, gold in zip(r["statuses"], r["cited_gold"], strict=True):
+            kinds.setdefault(status, [0, 0])[0 if gold else 1] += 1
+    shown = [v for k, v in kinds.items() if k != "unsupported"]
+    right, total = sum(v[0] for v in shown), sum(v[0] + v[1] for v in shown)
+    return {
+        "gold_of_each_status": {k: {"gold": v[0], "other": v[1]} for k, v in sorted(kinds.items())},
+        "precision_unflagged": round(right / total, 4) if total else None,
+    }
+
+
+def examples_shown(value: str) -> int:
+    """off -> 0, on -> all of them, N -> the first N (in the prompt's order)."""
+    value = value.strip()
+    every = min(len(turns) for turns in prompting._EXAMPLES.values())
+    if value in ("off", "on"):
+        return every if value == "on" else 0
+    if not value.isdigit() or not 0 <= int(value) <= every:
+        raise SystemExit(f"--examples: off, on or a number 0..{every}, not {value!r}")
+    return int(value)
+
+
+@contextmanager
+def first_examples(n: int) -> Iterator[None]:
+    """Show only the first n worked examples while the block runs (a measurement switch: the service
+    has only answer.examples on or off)."""
+    kept = dict(prompting._EXAMPLES)
+    prompting._EXAMPLES.update({lang: turns[:n] for lang, turns in kept.items()})
+    try:
+        yield
+    finally:
+        prompting._EXAMPLES.update(kept)
 
 
 def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -245,6 +294,7 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 "abstain_reason": r.get("abstain_reason"),
                 "cited_gold": [d in gold for d in cited_docs],
                 "statuses": [c["status"] for c in r["citations"]],
+                "supports": [round(c["support"], 3) for c in r["citations"]],
                 # what the support score alone (the check before key terms) flags, same answers
                 "lexical_flag": any(
                     c["status"] != "inferred" and c["support"] < SUPPORT_THRESHOLD for c in r["citations"]
@@ -269,7 +319,8 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
         )
         elapsed = time.perf_counter() - t0
         a = container.settings.answer
-        label = f"budget {budget}, examples {a.examples}, second look {a.second_look}"
+        shown = len(prompting._EXAMPLES["en"]) if a.examples else 0
+        label = f"budget {budget}, examples {shown}, second look {a.second_look}"
         print(f"[{label}] {i}/{len(questions)} {elapsed:.0f}s", file=sys.stderr, flush=True)
     return {
         "answer_settings": container.settings.answer.model_dump(),
@@ -278,6 +329,7 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
         "ttft_ms": summary([r["ttft_ms"] for r in rows]),
         "answer_total_ms": summary([r["total_ms"] for r in rows]),
         "flags": flag_rates(rows),
+        "citations": citation_kinds(rows),
         "reading": reading(rows),
         "second_look": second_look(rows),
         "abstain_reasons": {

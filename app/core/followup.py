@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Literal, Protocol, TypeVar
+from typing import Literal
 
 from app.core.generation import Message
 from app.core.text import KANJI_KATAKANA_BLOCKS
@@ -50,8 +50,9 @@ def standalone_query(question: str, history: Sequence[Message], max_chars: int |
 def search_queries(question: str, history: Sequence[Message], max_chars: int | None = None) -> list[str]:
     """What to search for: the question alone when it stands alone. A follow-up is searched joined
     with the previous question, and also on its own when it has words of its own to search on
-    (``fuse_rankings`` puts the two lists together): joined, the previous question's words pull search
-    towards the passage that answered it, while the follow-up's own words name what it asks now."""
+    (``app.core.fusion.fuse_rankings`` puts the two lists together): joined, the previous question's
+    words pull search towards the passage that answered it, while the follow-up's own words name what
+    it asks now."""
     joined = standalone_query(question, history, max_chars)
     if joined == question or not joined.endswith(f" {question.strip()}"):
         return [joined]  # stands alone (or, too long to join, cut to max_chars)
@@ -61,26 +62,6 @@ def search_queries(question: str, history: Sequence[Message], max_chars: int | N
 # Content units (`_words`: kanji/katakana bigrams, Latin words) a follow-up needs to be searched on its
 # own too: 「その高さは？」 and "When was it built?" have one, 「その電波塔の高さは？」 three.
 _OWN_WORDS = 3
-
-
-class _Ranked(Protocol):
-    @property
-    def chunk_id(self) -> int: ...
-
-
-R = TypeVar("R", bound=_Ranked)
-
-
-def fuse_rankings(rankings: Sequence[Sequence[R]], k: int, rrf_k: int = 60) -> list[R]:
-    """Reciprocal rank fusion of the lists' passages, best ``k``: a passage both searches found comes
-    first; between passages only one found, the better rank wins, and on a tie the earlier list."""
-    score: dict[int, float] = {}
-    first: dict[int, R] = {}
-    for ranking in rankings:
-        for rank, p in enumerate(ranking, 1):
-            score[p.chunk_id] = score.get(p.chunk_id, 0.0) + 1.0 / (rrf_k + rank)
-            first.setdefault(p.chunk_id, p)
-    return sorted(first.values(), key=lambda p: -score[p.chunk_id])[:k]  # stable: ties keep list order
 
 
 REWRITE: dict[Literal["ja", "en"], str] = {

@@ -17,7 +17,7 @@ Methods:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 
@@ -87,3 +87,25 @@ def signal_weights(n_keyword_fields: int, keyword_weight: float, *, dense: bool)
         return [1.0] if dense else []
     kw = keyword_weight if dense else 1.0
     return ([1.0 - kw] if dense else []) + [kw / n_keyword_fields] * n_keyword_fields
+
+
+# ---- ranked passage lists ------------------------------------------------------------------------
+class HasChunkId(Protocol):
+    @property
+    def chunk_id(self) -> int: ...
+
+
+P = TypeVar("P", bound=HasChunkId)
+
+
+def fuse_rankings(rankings: Sequence[Sequence[P]], k: int, rrf_k: int = 60) -> list[P]:
+    """Reciprocal rank fusion of whole result lists (the searches of one follow-up), best ``k``: a
+    passage both found comes first; between passages only one found, the better rank wins, and on a
+    tie the earlier list."""
+    score: dict[int, float] = {}
+    first: dict[int, P] = {}
+    for ranking in rankings:
+        for rank, p in enumerate(ranking, 1):
+            score[p.chunk_id] = score.get(p.chunk_id, 0.0) + 1.0 / (rrf_k + rank)
+            first.setdefault(p.chunk_id, p)
+    return sorted(first.values(), key=lambda p: -score[p.chunk_id])[:k]  # stable: ties keep list order

@@ -62,11 +62,11 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
 #    second: the model must pick the number, not copy "[1]");
 # 2. one the sources don't answer although they speak of its topic (the cafeteria's hours, not its
 #    prices: on-topic passages are what tempt a small model), declined;
-# 3. a broad question ("what are the rules for…") answered from both sources, each sentence citing its
-#    own. Without it, the first two taught the model to decline "describe…" questions and questions
-#    asked in the other language than the documents'; it comes last, after the decline.
+# A third, a broad question ("what are the rules for…") answered at length, was tried and dropped: it
+# tipped the model towards answering everything (LIT-RAGBench abstention accuracy 0.775 -> 0.725-0.75,
+# JSQuAD citation precision 0.79 -> 0.71 when it cited both its sources; README, Answer quality).
 # They sit right after the fixed system prompt, so llama.cpp's prefix cache holds them too and they
-# cost no time per question once evaluated. Made-up documents, on purpose nothing from an evaluation set.
+# cost little time per question once evaluated (JSQuAD TTFT p50 6.6 s -> 7.0 s). Made-up documents, on purpose nothing from an evaluation set.
 _EXAMPLES: dict[Lang, tuple[tuple[str, str, str], ...]] = {
     "ja": (
         (
@@ -82,13 +82,6 @@ _EXAMPLES: dict[Lang, tuple[tuple[str, str, str], ...]] = {
             "[2] 就業規則 (p.20)\n出張の旅費は、出張報告書の提出後に精算する。",
             "社員食堂の料金はいくらですか？",
             ABSTAIN_TEXT["ja"],
-        ),
-        (
-            "[1] 就業規則 (p.30)\n在宅勤務は週2日まで認める。申請は前日までに勤怠システムで行う。\n\n"
-            "[2] 就業規則 (p.31)\n在宅勤務中も、始業と終業の時刻を上長にチャットで報告する。",
-            "在宅勤務のルールを教えてください。",
-            "在宅勤務は週2日まで認められ、前日までに勤怠システムで申請します[1]。"
-            "在宅勤務中も始業と終業の時刻を上長にチャットで報告します[2]。",
         ),
     ),
     "en": (
@@ -107,16 +100,6 @@ _EXAMPLES: dict[Lang, tuple[tuple[str, str, str], ...]] = {
             "[2] Employee handbook (p.20)\nTravel expenses are settled after the trip report is submitted.",
             "How much does a meal in the staff cafeteria cost?",
             ABSTAIN_TEXT["en"],
-        ),
-        (
-            "[1] Employee handbook (p.30)\nRemote work is allowed up to two days a week. It is requested "
-            "in the attendance system by the day before.\n\n"
-            "[2] Employee handbook (p.31)\nWhile working remotely, report your start and end times to "
-            "your manager in the team chat.",
-            "What are the rules for remote work?",
-            "Remote work is allowed up to two days a week and is requested in the attendance system by "
-            "the day before [1]. While working remotely, you report your start and end times to your "
-            "manager in the team chat [2].",
         ),
     ),
 }

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Literal, Protocol, TypeVar
+from typing import Literal
 
+from app.core.fusion import P
 from app.core.generation import Message
 
 Lang = Literal["ja", "en"]
@@ -105,14 +106,6 @@ def parse_queries(text: str, question: str, max_chars: int) -> list[str]:
 
 def _key(text: str) -> str:
     return re.sub(r"[\s?？。.、,]", "", unicodedata.normalize("NFKC", text).lower())
-
-
-class _HasId(Protocol):
-    @property
-    def chunk_id(self) -> int: ...
-
-
-P = TypeVar("P", bound=_HasId)
 
 
 def merge(first: Sequence[P], more: Sequence[Sequence[P]], k: int) -> list[P]:

@@ -118,9 +118,9 @@ class AnswerSettings(BaseModel):
     per_caller: int | None = Field(None, ge=1)
     timeout_s: float = Field(180.0, gt=0)  # a generation running longer ends with an error event
     history_turns: int = Field(6, ge=0)
-    # Three worked examples before the question (a fact answered in a sentence that opens with it and
-    # cites its source; a question declined although its sources are on topic; a broad question
-    # answered from two sources), held in the prefix cache (app.core.prompting; measured in README).
+    # Two worked examples before the question (a fact answered in a sentence that opens with it and
+    # cites its source; a question declined although its sources are on topic), held in the prefix
+    # cache (app.core.prompting; measured in README).
     examples: bool = True
     # A sentence written in another language than the source it cites (an English answer over a
     # Japanese page) is checked by meaning with the search embedder (app.core.crosslingual), not by

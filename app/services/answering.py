@@ -20,7 +20,8 @@ from typing import Any, Literal
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
 from app.core.crosslingual import EmbeddingSimilarity
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
-from app.core.followup import fuse_rankings, parse_rewrite, previous_question, rewrite_turn, search_queries
+from app.core.followup import parse_rewrite, previous_question, rewrite_turn, search_queries
+from app.core.fusion import fuse_rankings
 from app.core.generation import GenerationOptions, Generator, Message, create_generator
 from app.core.metrics import Metrics
 from app.core.prompting import (

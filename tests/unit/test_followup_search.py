@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.core.followup import fuse_rankings, search_queries
+from app.core.followup import search_queries
+from app.core.fusion import fuse_rankings
 from app.core.generation import Message
 
 pytestmark = pytest.mark.unit
