@@ -66,7 +66,8 @@ _LABELS: dict[Lang, tuple[str, str, str]] = {
 # tipped the model towards answering everything (LIT-RAGBench abstention accuracy 0.775 -> 0.725-0.75,
 # JSQuAD citation precision 0.79 -> 0.71 when it cited both its sources; README, Answer quality).
 # They sit right after the fixed system prompt, so llama.cpp's prefix cache holds them too and they
-# cost little time per question once evaluated (JSQuAD TTFT p50 6.6 s -> 7.0 s). Made-up documents, on purpose nothing from an evaluation set.
+# cost little time per question once evaluated (JSQuAD TTFT p50 6.6 s -> 7.0 s). Made-up documents, on
+# purpose nothing from an evaluation set.
 _EXAMPLES: dict[Lang, tuple[tuple[str, str, str], ...]] = {
     "ja": (
         (
