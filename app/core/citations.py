@@ -242,12 +242,30 @@ class _Source:
         if not places:
             return True
         if self._sentences is None:
-            self._sentences = [(TermIndex(self.text[a:b]), keys) for a, b, keys in self.passage.sentences]
+            self._sentences = [(TermIndex(self.text[a:b]), keys) for a, b, keys in _clauses(self.passage)]
         return any(
             index.has(term) and containment(around, keys) >= PLACE_THRESHOLD
             for around in places
             for index, keys in self._sentences
         )
+
+
+# What ends a sentence at the end of a line; a line that ends otherwise was wrapped (a PDF's text layer
+# keeps its line breaks: 「労働基準法(昭和 22 年法律第 49\n号)第 65 条に規定する」).
+_ENDS_SENTENCE = re.compile(r"[。．.!?！？:：」』)）\]]\s*$")
+
+
+def _clauses(passage: Passage) -> list[tuple[int, int, frozenset[str]]]:
+    """The passage's sentences, each joined with the next where a line break cut it mid-sentence, so a
+    number and the words around it on two wrapped lines are still read as one place."""
+    text, out = passage.text, list[tuple[int, int, frozenset[str]]]()
+    for a, b, keys in passage.sentences:
+        if out and "\n" in text[out[-1][1] : a] and not _ENDS_SENTENCE.search(text[out[-1][0] : out[-1][1]]):
+            prev = out.pop()
+            out.append((prev[0], b, prev[2] | keys))
+        else:
+            out.append((a, b, keys))
+    return out
 
 
 def _by_score(item: tuple[int, tuple[float, tuple[int, int], tuple[str, ...]]]) -> tuple[float, int]:

@@ -425,3 +425,20 @@ def test_a_documents_own_reference_markers_copied_into_the_answer_are_not_part_o
     )
     assert [(c.number, c.status, c.missing) for c in report.citations] == [(1, "inferred", ())]
     assert report.answer.endswith("[Zhao2023]。") and report.invalid_numbers == []
+
+
+def test_a_number_on_a_wrapped_line_is_read_with_the_words_before_the_wrap() -> None:
+    # A PDF's text layer keeps its line breaks inside a sentence: the article number and the law it
+    # belongs to sit on two lines. Found by the phone e2e, whose right answer came back unsupported.
+    page = (
+        "常勤配置とは、従事者が労働基準法(昭和 22 年法律第 49\n"
+        "号)第 65 条に規定する休業(以下「産前産後休業」という。)を取得中の期間をいう。\n"
+        "第2 届出に関する手続き\n"
+        "1 届出に際しては、第 76 号様式を用いる。"
+    )
+    question = "産前産後休業は労働基準法の第何条に規定されていますか"
+    right = check_citations("労働基準法第65条[1]", [SourceRef(1, page)], question=question)
+    assert [c.status for c in right.citations] == ["verified"] and not right.unsupported_sentences
+    # A sentence that did end on its line is not joined to the next: 76 stands in another sentence.
+    wrong = check_citations("労働基準法第76条[1]", [SourceRef(1, page)], question=question)
+    assert [(c.status, c.missing) for c in wrong.citations] == [("unsupported", ("76",))]
