@@ -63,6 +63,7 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
             out["sources_ms"] = (time.perf_counter() - t0) * 1000
             out["shown"] = [s.shown for s in ev.sources]
             out["source_docs"] = [s.document_id for s in ev.sources]
+            out["scores"] = [round(s.score, 4) for s in ev.sources]
             out["more_queries"] = ev.more_queries
         elif isinstance(ev, CitationsEvent):
             out["answer"] = ev.answer
@@ -71,6 +72,14 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
             out.update(ev.model_dump())
     out["total_ms"] = (time.perf_counter() - t0) * 1000
     return out
+
+
+def coverage(question: str, shown: list[str]) -> float | None:
+    """Share of the question's content units (prompting._units) found in the shown texts."""
+    wanted = prompting._units(question)
+    if not wanted or not shown:
+        return None
+    return round(len(wanted & prompting._units(" ".join(shown))) / len(wanted), 4)
 
 
 def summary(values: list[float | None]) -> dict[str, float] | None:
@@ -96,6 +105,12 @@ def main() -> None:
         default="off",
         help="answer.examples: off, on, or N (the first N worked examples); a comma list (off,2,on) "
         "answers the same questions each way",
+    )
+    ap.add_argument(
+        "--layout",
+        default="plain",
+        help="where the question stands in the prompt: plain (after the sources), twice (before and "
+        "after them), nearest (after them, the most relevant source last); a comma list compares",
     )
     ap.add_argument("--second-look", default="off", help="answer.second_look: off, on, or off,on")
     ap.add_argument(
@@ -153,16 +168,18 @@ def main() -> None:
 
     runs = []
     settings.answer.second_look_below = args.second_look_below
-    for shown in [examples_shown(v) for v in args.examples.split(",")]:
-        for look in [v.strip() == "on" for v in args.second_look.split(",")]:
-            for budget in budgets or [settings.answer.context_tokens]:
-                settings.answer.context_tokens = budget
-                settings.answer.examples = shown > 0
-                settings.answer.second_look = look
-                with first_examples(shown):
-                    # warm-up: the system prompt (and the examples) enter the prefix cache
-                    ask(container, questions[0].question, corpora[questions[0].id][0])
-                    runs.append({"examples_shown": shown, **run_questions(container, corpora, questions)})
+    for layout in [v.strip() for v in args.layout.split(",")]:
+        for shown in [examples_shown(v) for v in args.examples.split(",")]:
+            for look in [v.strip() == "on" for v in args.second_look.split(",")]:
+                for budget in budgets or [settings.answer.context_tokens]:
+                    settings.answer.context_tokens = budget
+                    settings.answer.examples = shown > 0
+                    settings.answer.second_look = look
+                    with first_examples(shown), prompt_layout(layout):
+                        # warm-up: the system prompt (and the examples) enter the prefix cache
+                        ask(container, questions[0].question, corpora[questions[0].id][0])
+                        run = run_questions(container, corpora, questions)
+                        runs.append({"layout": layout, "examples_shown": shown, **run})
     report: dict[str, Any] = {
         "dataset": path.name,
         "documents": n_docs,
@@ -218,6 +235,33 @@ def first_examples(n: int) -> Iterator[None]:
         yield
     finally:
         prompting._EXAMPLES.update(kept)
+
+
+_BLOCK_START = re.compile(r"\n\n(?=\[\d+\] )")
+
+
+@contextmanager
+def prompt_layout(name: str) -> Iterator[None]:
+    """Where the question stands in the user turn, for the worked examples too, while the block runs
+    (a measurement switch). plain: after the sources; twice: before and after them; nearest: after
+    them, the sources shown in reverse so the most relevant one is next to the question (numbers
+    unchanged: [1] is still the most relevant)."""
+    plain = prompting._user_turn
+
+    def twice(blocks: str, question: str, lang: prompting.Lang) -> str:
+        return f"{prompting._LABELS[lang][1]}: {question}\n\n{plain(blocks, question, lang)}"
+
+    def nearest(blocks: str, question: str, lang: prompting.Lang) -> str:
+        return plain("\n\n".join(reversed(_BLOCK_START.split(blocks))), question, lang)
+
+    variants = {"plain": plain, "twice": twice, "nearest": nearest}
+    if name not in variants:
+        raise SystemExit(f"--layout: one of {', '.join(variants)}, not {name!r}")
+    prompting._user_turn = variants[name]  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        prompting._user_turn = plain  # type: ignore[assignment]
 
 
 def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -311,6 +355,11 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 # the reference stands in what the model was shown: a miss is the model's, not search's
                 "in_prompt": bool(q.answerable and contains_answer(" ".join(r.get("shown", [])), q.answers)),
                 "refusal_logprob": r.get("refusal_logprob"),
+                # retrieval evidence for the abstention fit: fused scores of the shown sources, and the
+                # share of the question's content units that the first / all shown sources hold
+                "scores": r.get("scores", []),
+                "coverage_top": coverage(q.question, r.get("shown", [])[:1]),
+                "coverage_all": coverage(q.question, r.get("shown", [])),
                 "kind": list(q.kind),
                 "sources_ms": round(r["sources_ms"] or 0, 1),
                 "ttft_ms": r.get("ttft_ms"),
