@@ -14,6 +14,13 @@ on stays within --max-abstention-loss (0.02) of the model alone's; with -1, the 
 mean abstention accuracy. Ties go to the policy closest to the model alone. Cross-validation: the
 questions of every set split into 5 folds; thresholds fitted on 4 folds of every set are scored on
 the fifth. Prints JSON.
+
+`--evidence` fits what `answer.decide_by=evidence` compares instead of the odds alone: a logistic
+model of P(unanswerable) from the odds, the best passage's dense similarity and the share of the
+question's content units the shown sources hold (rows of `bench/answer_quality.py`), fitted on the
+sets that have unanswerable questions (ridge-penalised, standardised features). The thresholds are
+then fitted on that probability as above; cross-validation refits the logistic model on each fold's
+training questions too. The printed `evidence_model` is what `app/core/abstention.py` holds.
 """
 
 from __future__ import annotations
@@ -25,6 +32,10 @@ import random
 import statistics
 from pathlib import Path
 from typing import Any
+
+from _common import REPO  # noqa: F401  (puts the repository on sys.path)
+
+from app.core.abstention import Evidence, EvidenceModel
 
 REFUSE = [None, *[round(0.5 + 0.05 * i, 2) for i in range(10)], 0.99]
 INSIST = [None, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
@@ -40,6 +51,9 @@ def load(path_a: Path, path_b: Path) -> list[dict[str, Any]]:
             {
                 "p": math.exp(lp) if lp is not None else None,
                 "answerable": x["answerable"],
+                "evidence": None
+                if lp is None
+                else (x.get("best_score") or 0.0, x.get("coverage_all") or 0.0, math.exp(lp)),
                 "A": (bool(x["abstained"]), bool(x["contains"])),
                 "B": (bool(y["abstained"]), bool(y["contains"])),
             }
@@ -101,6 +115,54 @@ def fit(
     return best[2], best[3], best[0]
 
 
+def fit_evidence(sets: dict[str, list[dict[str, Any]]], l2: float = 1.0) -> EvidenceModel:
+    """Logistic regression of unanswerable on (dense, coverage, odds), by gradient descent on
+    standardised features with a ridge penalty, over the rows of the sets that hold both kinds of
+    question; returned in the features' own units."""
+    rows = [
+        r
+        for rs in sets.values()
+        if any(not r["answerable"] for r in rs) and any(r["answerable"] for r in rs)
+        for r in rs
+        if r["evidence"] is not None
+    ]
+    if not rows:
+        raise SystemExit("--evidence needs a set with both answerable and unanswerable questions")
+    xs = [list(r["evidence"]) for r in rows]
+    ys = [0.0 if r["answerable"] else 1.0 for r in rows]
+    n, d = len(xs), len(xs[0])
+    mu = [statistics.mean(x[j] for x in xs) for j in range(d)]
+    sd = [statistics.pstdev(x[j] for x in xs) or 1.0 for j in range(d)]
+    zs = [[(x[j] - mu[j]) / sd[j] for j in range(d)] for x in xs]
+    w, b = [0.0] * d, 0.0
+    for _ in range(3000):
+        errs = [
+            1 / (1 + math.exp(-(b + sum(wj * zj for wj, zj in zip(w, z, strict=True))))) - y
+            for z, y in zip(zs, ys, strict=True)
+        ]
+        w = [
+            wj - 0.5 * (sum(e * z[j] for e, z in zip(errs, zs, strict=True)) + l2 * wj) / n
+            for j, wj in enumerate(w)
+        ]
+        b -= 0.5 * sum(errs) / n
+    raw = [w[j] / sd[j] for j in range(d)]
+    bias = b - sum(raw[j] * mu[j] for j in range(d))
+    return EvidenceModel(bias=bias, dense=raw[0], coverage=raw[1], refusal=raw[2])
+
+
+def with_evidence(
+    sets: dict[str, list[dict[str, Any]]], model: EvidenceModel
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows with "p" replaced by the model's P(unanswerable)."""
+    return {
+        n: [
+            {**r, "p": None if r["evidence"] is None else model.unanswerable(Evidence(*r["evidence"]))}
+            for r in rows
+        ]
+        for n, rows in sets.items()
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", nargs=3, action="append", metavar=("NAME", "ROWS_A", "ROWS_B"), required=True)
@@ -112,8 +174,13 @@ def main() -> None:
         help="how much of the model's abstention on unanswerable questions a policy may give up; "
         "-1: none of this, maximise mean abstention accuracy instead",
     )
+    ap.add_argument("--evidence", action="store_true", help="fit answer.decide_by=evidence (see above)")
     args = ap.parse_args()
     sets = {name: load(Path(a), Path(b)) for name, a, b in args.set}
+    model = None
+    if args.evidence:
+        model = fit_evidence(sets)
+        sets = with_evidence(sets, model)
 
     max_loss = None if args.max_abstention_loss < 0 else args.max_abstention_loss
     refuse, insist, value = fit(sets, max_loss)
@@ -126,6 +193,8 @@ def main() -> None:
             "insist_below": insist,
             "objective_value": round(value, 4),
         },
+        "decide_by": "evidence" if model else "refusal_odds",
+        "evidence_model": None if model is None else {k: round(v, 2) for k, v in vars(model).items()},
         "model_alone": {n: _round(scores(rows, None, None)) for n, rows in sets.items()},
         "fitted_policy": {n: _round(scores(rows, refuse, insist)) for n, rows in sets.items()},
         "always_insist": {n: _round(scores(rows, None, 1.01)) for n, rows in sets.items()},
@@ -137,10 +206,16 @@ def main() -> None:
     chosen = []
     for k in range(args.folds):
         train = {n: [r for r, f in zip(rows, folds[n], strict=True) if f != k] for n, rows in sets.items()}
+        fold_sets = sets
+        if model is not None:  # the logistic model too is fitted on the training folds only
+            fold_model = fit_evidence(train)
+            train, fold_sets = with_evidence(train, fold_model), with_evidence(sets, fold_model)
         r_k, i_k, _ = fit(train, max_loss)
         chosen.append({"refuse_above": r_k, "insist_below": i_k})
-        for n, rows in sets.items():
-            held[n].extend((r, outcome(r, r_k, i_k)) for r, f in zip(rows, folds[n], strict=True) if f == k)
+        for n in sets:
+            held[n].extend(
+                (r, outcome(r, r_k, i_k)) for r, f in zip(fold_sets[n], folds[n], strict=True) if f == k
+            )
     report["cross_validated"] = {
         "thresholds_per_fold": chosen,
         **{

@@ -74,12 +74,8 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
     return out
 
 
-def coverage(question: str, shown: list[str]) -> float | None:
-    """Share of the question's content units (prompting._units) found in the shown texts."""
-    wanted = prompting._units(question)
-    if not wanted or not shown:
-        return None
-    return round(len(wanted & prompting._units(" ".join(shown))) / len(wanted), 4)
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def summary(values: list[float | None]) -> dict[str, float] | None:
@@ -358,8 +354,8 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 # retrieval evidence for the abstention fit: fused scores of the shown sources, and the
                 # share of the question's content units that the first / all shown sources hold
                 "scores": r.get("scores", []),
-                "coverage_top": coverage(q.question, r.get("shown", [])[:1]),
-                "coverage_all": coverage(q.question, r.get("shown", [])),
+                "coverage_top": rounded(prompting.question_coverage(q.question, r.get("shown", [])[:1])),
+                "coverage_all": rounded(prompting.question_coverage(q.question, r.get("shown", []))),
                 "kind": list(q.kind),
                 "sources_ms": round(r["sources_ms"] or 0, 1),
                 "ttft_ms": r.get("ttft_ms"),

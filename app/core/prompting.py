@@ -156,6 +156,15 @@ def _units(text: str) -> set[str]:
     return units
 
 
+def question_coverage(question: str, texts: Sequence[str]) -> float | None:
+    """Share of the question's content units (as sentence selection counts them) that the texts hold;
+    None when the question has none or there is no text. Evidence for the abstention decision."""
+    wanted = _units(question)
+    if not wanted or not texts:
+        return None
+    return len(wanted & _units(" ".join(texts))) / len(wanted)
+
+
 def select_sentences(
     question: str, text: str, *, neighbours: int = 1, min_keep: int = 1, tight: bool = False
 ) -> list[tuple[int, int]]:

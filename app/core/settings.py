@@ -145,6 +145,10 @@ class AnswerSettings(BaseModel):
     read_refusal_odds: bool = False
     refuse_above: float | None = Field(None, gt=0, le=1)
     insist_below: float | None = Field(None, ge=0, le=1.01)
+    # What the two thresholds compare (app.core.abstention): the model's odds of refusing alone, or
+    # the probability that the question is unanswerable from those odds with the best passage's
+    # dense similarity and the share of the question's words the sources hold (a fitted model).
+    decide_by: Literal["refusal_odds", "evidence"] = "refusal_odds"
 
 
 class IndexSettings(BaseModel):

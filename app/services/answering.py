@@ -9,7 +9,6 @@ the same stream.
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import time
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from app.core.abstention import Decision, decide, unanswerable_p
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
 from app.core.crosslingual import EmbeddingSimilarity
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
@@ -33,6 +33,7 @@ from app.core.prompting import (
     detect_language,
     fixed_prefix,
     pack_sources,
+    question_coverage,
     with_retry_note,
 )
 from app.core.second_look import merge, parse_queries, query_turn, reason_to_look
@@ -164,7 +165,9 @@ class AnswerService:
         )
         history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
         messages = build_messages(question, packed.sources, lang, history, examples=cfg.examples)
-        events = self._generate(messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel)
+        events = self._generate(
+            messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel, best_dense=best
+        )
         for ev in events:
             if isinstance(ev, DoneEvent):
                 ev = ev.model_copy(
@@ -285,6 +288,8 @@ class AnswerService:
         dropped: list[int],
         ticket: Ticket | None,
         cancel: threading.Event,
+        *,
+        best_dense: float | None = None,
     ) -> Iterator[AnswerEvent]:
         cfg = self.settings
         options = GenerationOptions(
@@ -300,14 +305,18 @@ class AnswerService:
         # with a note saying what was wrong; a second one becomes an honest abstention.
         attempts: tuple[list[Message], ...] = (messages, with_retry_note(messages, lang))
         refusal_lp: float | None = None
-        decision: Literal["refuse", "insist", "model"] = "model"
+        decision: Decision = "model"
         try:
             policy = cfg.answer.refuse_above is not None or cfg.answer.insist_below is not None
             if cfg.answer.read_refusal_odds or policy:
                 # How likely the model is to open with the refusal, read before it writes anything: the
                 # prompt it evaluates here is reused by the stream, so this costs a few tokens' time.
                 refusal_lp = self.generator.opening_logprob(messages, ABSTAIN_TEXT[lang])
-            decision = refusal_decision(refusal_lp, cfg.answer.refuse_above, cfg.answer.insist_below)
+            if policy:
+                # the query, as for the citation check: a follow-up's topic is in the question before it
+                coverage = question_coverage(query, [s.text for s in sources])
+                p = unanswerable_p(cfg.answer.decide_by, refusal_lp, best_dense, coverage)
+                decision = decide(p, cfg.answer.refuse_above, cfg.answer.insist_below)
             if decision == "refuse":
                 attempts = ()
             elif decision == "insist":
@@ -384,21 +393,6 @@ class AnswerService:
             dropped=dropped,
             refusal_logprob=None if refusal_lp is None else round(refusal_lp, 4),
         )
-
-
-def refusal_decision(
-    refusal_logprob: float | None, refuse_above: float | None, insist_below: float | None
-) -> Literal["refuse", "insist", "model"]:
-    """What the model's odds of opening with the refusal decide: abstain at once ("refuse"), answer
-    with the refusal ruled out ("insist"), or let the model's greedy answer decide ("model")."""
-    if refusal_logprob is None:
-        return "model"
-    p = math.exp(refusal_logprob)
-    if refuse_above is not None and p >= refuse_above:
-        return "refuse"
-    if insist_below is not None and p < insist_below:
-        return "insist"
-    return "model"
 
 
 def evidence_score(p: Passage) -> float:

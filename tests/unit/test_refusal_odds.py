@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from app.api.app import create_app
+from app.core.abstention import FITTED, Evidence, decide, unanswerable_p
 from app.core.generation.fake import FakeGenerator
 from app.core.prompting import ABSTAIN_TEXT
 from app.core.settings import Settings
-from app.services.answering import refusal_decision
 from tests.support.http import ask_about_the_tower, started_clients
 
 pytestmark = pytest.mark.unit
@@ -34,12 +34,27 @@ def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Cal
         yield run
 
 
-def test_the_odds_decide_between_refusing_insisting_and_the_model() -> None:
-    assert refusal_decision(None, 0.5, 0.2) == "model"  # a backend that cannot tell
-    assert refusal_decision(math.log(0.9), 0.8, 0.2) == "refuse"
-    assert refusal_decision(math.log(0.1), 0.8, 0.2) == "insist"
-    assert refusal_decision(math.log(0.5), 0.8, 0.2) == "model"
-    assert refusal_decision(math.log(0.9), None, None) == "model"  # no thresholds: the model decides
+def test_the_score_decides_between_refusing_insisting_and_the_model() -> None:
+    assert decide(None, 0.5, 0.2) == "model"  # a backend that cannot tell
+    assert decide(0.9, 0.8, 0.2) == "refuse"
+    assert decide(0.1, 0.8, 0.2) == "insist"
+    assert decide(0.5, 0.8, 0.2) == "model"
+    assert decide(0.9, None, None) == "model"  # no thresholds: the model decides
+
+
+def test_the_odds_alone_or_combined_with_what_retrieval_saw() -> None:
+    lp = math.log(0.3)
+    assert unanswerable_p("refusal_odds", lp, 0.5, 0.0) == pytest.approx(0.3)
+    assert unanswerable_p("evidence", None, 0.9, 1.0) is None  # no odds, no decision
+    strong = unanswerable_p("evidence", lp, 0.92, 1.0)
+    weak = unanswerable_p("evidence", lp, 0.84, 0.3)
+    assert strong is not None and weak is not None and strong < 0.3 < weak
+    # each piece of evidence moves the score the way it should, the others held
+    e = Evidence(best_dense=0.87, coverage=0.6, refusal_p=0.3)
+    base = FITTED.unanswerable(e)
+    assert FITTED.unanswerable(Evidence(0.90, 0.6, 0.3)) < base
+    assert FITTED.unanswerable(Evidence(0.87, 0.9, 0.3)) < base
+    assert FITTED.unanswerable(Evidence(0.87, 0.6, 0.8)) > base
 
 
 def test_likely_refusal_abstains_without_letting_the_model_write(ask: Callable[..., Any]) -> None:
@@ -73,3 +88,14 @@ def test_by_default_the_odds_are_not_read(ask: Callable[..., Any]) -> None:
     events = ask(gen)
     assert [o.avoid_opening for o in gen.options] == [""]
     assert events[-1][1]["refusal_logprob"] is None and events[-1][1]["abstained"] is False
+
+
+def test_by_evidence_weak_retrieval_outweighs_low_odds(ask: Callable[..., Any]) -> None:
+    # Odds of 0.05 alone would rule the refusal out (see above); the fake embedder's best similarity
+    # is far below e5's for a passage that answers, so the evidence says unanswerable and Shiori
+    # abstains without letting the model write.
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.05))
+    events = ask(gen, decide_by="evidence", refuse_above=0.9, insist_below=0.2)
+    done = events[-1][1]
+    assert FITTED.unanswerable(Evidence(done["best_score"], 1.0, 0.05)) >= 0.9
+    assert gen.calls == [] and done["abstained"] is True and done["abstain_reason"] == "model_declined"
