@@ -174,6 +174,7 @@ def main() -> None:
         help="how much of the model's abstention on unanswerable questions a policy may give up; "
         "-1: none of this, maximise mean abstention accuracy instead",
     )
+    ap.add_argument("--splits", type=int, default=1, help="repeat the cross-validation over this many splits")
     ap.add_argument("--evidence", action="store_true", help="fit answer.decide_by=evidence (see above)")
     args = ap.parse_args()
     sets = {name: load(Path(a), Path(b)) for name, a, b in args.set}
@@ -199,30 +200,25 @@ def main() -> None:
         "fitted_policy": {n: _round(scores(rows, refuse, insist)) for n, rows in sets.items()},
         "always_insist": {n: _round(scores(rows, None, 1.01)) for n, rows in sets.items()},
     }
-    # Cross-validation over questions: fit on the other folds of every set, score the held-out fold.
-    rng = random.Random(0)
-    folds = {n: [i % args.folds for i in rng.sample(range(len(rows)), len(rows))] for n, rows in sets.items()}
-    held: dict[str, list[tuple[dict[str, Any], tuple[bool, bool]]]] = {n: [] for n in sets}
-    chosen = []
-    for k in range(args.folds):
-        train = {n: [r for r, f in zip(rows, folds[n], strict=True) if f != k] for n, rows in sets.items()}
-        fold_sets = sets
-        if model is not None:  # the logistic model too is fitted on the training folds only
-            fold_model = fit_evidence(train)
-            train, fold_sets = with_evidence(train, fold_model), with_evidence(sets, fold_model)
-        r_k, i_k, _ = fit(train, max_loss)
-        chosen.append({"refuse_above": r_k, "insist_below": i_k})
-        for n in sets:
-            held[n].extend(
-                (r, outcome(r, r_k, i_k)) for r, f in zip(fold_sets[n], folds[n], strict=True) if f == k
-            )
-    report["cross_validated"] = {
-        "thresholds_per_fold": chosen,
-        **{
-            n: _round(scores([r for r, _ in pairs], None, None) | _held_scores(pairs))
-            for n, pairs in held.items()
-        },
-    }
+    held, chosen = cross_validate(sets, model is not None, max_loss, args.folds, seed=0)
+    report["cross_validated"] = {"thresholds_per_fold": chosen, **held}
+    if args.splits > 1:  # the held-out figures vary with how the questions fall into folds
+        runs = [
+            cross_validate(sets, model is not None, max_loss, args.folds, seed)[0]
+            for seed in range(args.splits)
+        ]
+        report[f"cross_validated_{args.splits}_splits"] = {
+            n: {
+                measure: {
+                    "mean": round(statistics.mean(v), 4),
+                    "min": round(min(v), 4),
+                    "max": round(max(v), 4),
+                }
+                for measure in runs[0][n]
+                if None not in (v := [run[n][measure] for run in runs])
+            }
+            for n in sets
+        }
     report["p_refusal_quantiles"] = {
         n: {
             side: _quantiles([r["p"] for r in rows if r["answerable"] == answerable and r["p"] is not None])
@@ -231,6 +227,31 @@ def main() -> None:
         for n, rows in sets.items()
     }
     print(json.dumps(report, indent=2))
+
+
+def cross_validate(
+    sets: dict[str, list[dict[str, Any]]], evidence: bool, max_loss: float | None, n_folds: int, seed: int
+) -> tuple[dict[str, dict[str, float | None]], list[dict[str, float | None]]]:
+    """Each set's questions split into folds (by `seed`); thresholds (and with `evidence` the logistic
+    model) fitted on the other folds of every set decide the held-out fold. Held-out scores per set,
+    and the thresholds of each fold."""
+    rng = random.Random(seed)
+    folds = {n: [i % n_folds for i in rng.sample(range(len(rows)), len(rows))] for n, rows in sets.items()}
+    held: dict[str, list[tuple[dict[str, Any], tuple[bool, bool]]]] = {n: [] for n in sets}
+    chosen = []
+    for k in range(n_folds):
+        train = {n: [r for r, f in zip(rows, folds[n], strict=True) if f != k] for n, rows in sets.items()}
+        fold_sets = sets
+        if evidence:  # the logistic model too is fitted on the training folds only
+            fold_model = fit_evidence(train)
+            train, fold_sets = with_evidence(train, fold_model), with_evidence(sets, fold_model)
+        r_k, i_k, _ = fit(train, max_loss)
+        chosen.append({"refuse_above": r_k, "insist_below": i_k})
+        for n in sets:
+            held[n].extend(
+                (r, outcome(r, r_k, i_k)) for r, f in zip(fold_sets[n], folds[n], strict=True) if f == k
+            )
+    return {n: _round(_held_scores(pairs)) for n, pairs in held.items()}, chosen
 
 
 def _held_scores(pairs: list[tuple[dict[str, Any], tuple[bool, bool]]]) -> dict[str, float]:
