@@ -52,13 +52,17 @@ def unanswerable_p(
     coverage: float | None,
     model: EvidenceModel = FITTED,
 ) -> float | None:
-    """The score the thresholds compare; None when the backend cannot read the model's odds."""
+    """The score the thresholds compare; None (the model decides) when the backend cannot read the
+    model's odds, or, deciding by evidence, when some of it is missing (no coverage: the question has
+    no content words, or its sources are in another language)."""
     if refusal_logprob is None:
         return None
     p = math.exp(refusal_logprob)
     if decide_by == "refusal_odds":
         return p
-    return model.unanswerable(Evidence(best_dense or 0.0, coverage or 0.0, p))
+    if best_dense is None or coverage is None:
+        return None
+    return model.unanswerable(Evidence(best_dense, coverage, p))
 
 
 def decide(p: float | None, refuse_above: float | None, insist_below: float | None) -> Decision:

@@ -313,8 +313,12 @@ class AnswerService:
                 # prompt it evaluates here is reused by the stream, so this costs a few tokens' time.
                 refusal_lp = self.generator.opening_logprob(messages, ABSTAIN_TEXT[lang])
             if policy:
-                # the query, as for the citation check: a follow-up's topic is in the question before it
-                coverage = question_coverage(query, [s.text for s in sources])
+                # the query, as for the citation check: a follow-up's topic is in the question before it.
+                # Across languages (an English question over Japanese pages) shared words say nothing:
+                # no coverage, so the evidence decision leaves it to the model.
+                texts = [s.text for s in sources]
+                same_language = detect_language(" ".join(texts)) == lang
+                coverage = question_coverage(query, texts) if same_language else None
                 p = unanswerable_p(cfg.answer.decide_by, refusal_lp, best_dense, coverage)
                 decision = decide(p, cfg.answer.refuse_above, cfg.answer.insist_below)
             if decision == "refuse":

@@ -46,6 +46,7 @@ def test_the_odds_alone_or_combined_with_what_retrieval_saw() -> None:
     lp = math.log(0.3)
     assert unanswerable_p("refusal_odds", lp, 0.5, 0.0) == pytest.approx(0.3)
     assert unanswerable_p("evidence", None, 0.9, 1.0) is None  # no odds, no decision
+    assert unanswerable_p("evidence", lp, 0.9, None) is None  # no coverage (another language): none
     strong = unanswerable_p("evidence", lp, 0.92, 1.0)
     weak = unanswerable_p("evidence", lp, 0.84, 0.3)
     assert strong is not None and weak is not None and strong < 0.3 < weak
