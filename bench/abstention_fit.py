@@ -51,9 +51,10 @@ def load(path_a: Path, path_b: Path) -> list[dict[str, Any]]:
             {
                 "p": math.exp(lp) if lp is not None else None,
                 "answerable": x["answerable"],
+                # as the service reads it: missing evidence leaves the question to the model
                 "evidence": None
-                if lp is None
-                else (x.get("best_score") or 0.0, x.get("coverage_all") or 0.0, math.exp(lp)),
+                if None in (lp, x.get("best_score"), x.get("coverage_all"))
+                else (x["best_score"], x["coverage_all"], math.exp(lp)),
                 "A": (bool(x["abstained"]), bool(x["contains"])),
                 "B": (bool(y["abstained"]), bool(y["contains"])),
             }
