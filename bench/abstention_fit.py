@@ -5,6 +5,10 @@
     (the same for jsquad --questions 100)
     python bench/abstention_fit.py --set lit lit_A.json lit_B.json --set jsquad jsq_A.json jsq_B.json
 
+(`--insist-below none,1.01 --rows R.json` makes both runs in one process: then `R.json#0 R.json#1`.
+`--without-gold --rows N.json` asks the same JSQuAD questions without their gold passage: join it to
+the answerable run as one set, `--set jsquad jsq.json#0+N.json jsq.json#1+-`.)
+
 Run A lets the model decide; run B always rules the refusal's first token out. Each row holds the
 model's probability of opening with the refusal (read before it wrote), so every policy's outcome is
 known per question: P >= refuse_above abstains, P < insist_below takes run B's answer, anything else
@@ -41,10 +45,32 @@ REFUSE = [None, *[round(0.5 + 0.05 * i, 2) for i in range(10)], 0.99]
 INSIST = [None, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
 
 
-def load(path_a: Path, path_b: Path) -> list[dict[str, Any]]:
-    a, b = (json.loads(p.read_text(encoding="utf-8"))[0] for p in (path_a, path_b))
+def read_rows(spec: str) -> list[dict[str, Any]]:
+    """The rows of one run: ``FILE`` (its first run), ``FILE#K`` (run K of a sweep), several joined
+    by ``+`` (one set made of two runs, e.g. JSQuAD's questions with and without their gold passage)."""
+    rows: list[dict[str, Any]] = []
+    for part in spec.split("+"):
+        path, _, k = part.partition("#")
+        rows += json.loads(Path(path).read_text(encoding="utf-8"))[int(k or 0)]
+    return rows
+
+
+def load(spec_a: str, spec_b: str) -> list[dict[str, Any]]:
+    """Rows of run A (the model decides) paired with run B (refusal ruled out). Where there was no B
+    run for a run (``-`` in its place), an answerable question keeps its own reply and an unanswerable
+    one counts as answered when insisted on: the worst case for a policy that insists."""
+    a = read_rows(spec_a)
+    b_parts = spec_b.split("+")
+    a_parts = spec_a.split("+")
+    if len(b_parts) != len(a_parts):
+        raise SystemExit(f"{spec_a} and {spec_b}: as many B runs as A runs (- for none)")
+    b: list[dict[str, Any] | None] = []
+    for pa, pb in zip(a_parts, b_parts, strict=True):
+        b += [None] * len(read_rows(pa)) if pb == "-" else read_rows(pb)
     rows = []
     for x, y in zip(a, b, strict=True):
+        if y is None:
+            y = x if x["answerable"] else {**x, "abstained": False, "contains": False}
         assert x["q"] == y["q"], (x["q"], y["q"])
         lp = x["refusal_logprob"]
         rows.append(
@@ -178,7 +204,7 @@ def main() -> None:
     ap.add_argument("--splits", type=int, default=1, help="repeat the cross-validation over this many splits")
     ap.add_argument("--evidence", action="store_true", help="fit answer.decide_by=evidence (see above)")
     args = ap.parse_args()
-    sets = {name: load(Path(a), Path(b)) for name, a, b in args.set}
+    sets = {name: load(a, b) for name, a, b in args.set}
     model = None
     if args.evidence:
         model = fit_evidence(sets)

@@ -24,6 +24,8 @@ abstention policy can get more than about half of them right.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import json
 import random
 import re
@@ -42,7 +44,7 @@ from app.core.citations import SUPPORT_THRESHOLD
 from app.core.second_look import names_two_things
 from app.services.answer_events import CitationsEvent, DoneEvent, SourcesEvent
 from app.services.answering import AskRequest
-from app.services.eval_data import load_dataset
+from app.services.eval_data import EvalDataset, EvalQuestion, load_dataset
 from app.services.eval_runner import asks_by_question, corpus_size, ingest, ingest_by_question
 from app.services.evaluation import AnswerRecord, answer_metrics, contains_answer
 
@@ -95,7 +97,12 @@ def main() -> None:
     )
     ap.add_argument("--no-select", action="store_true", help="whole passages (answer.select_sentences off)")
     ap.add_argument("--refuse-above", type=float, default=None, help="answer.refuse_above")
-    ap.add_argument("--insist-below", type=float, default=None, help="answer.insist_below (1.01: always)")
+    ap.add_argument(
+        "--insist-below",
+        default=None,
+        help="answer.insist_below (1.01: always); a comma list (none,1.01) answers the same questions each "
+        "way: the two runs bench/abstention_fit.py reads, with the index and the model loaded once",
+    )
     ap.add_argument(
         "--examples",
         default="off",
@@ -126,6 +133,12 @@ def main() -> None:
         choices=["auto", "shared", "own"],
         help="own: each question over its own passages (auto: where the set gives them, LIT-RAGBench)",
     )
+    ap.add_argument(
+        "--without-gold",
+        action="store_true",
+        help="ask the sampled questions over the corpus without their gold passages, as unanswerable "
+        "(questions whose reference stands in another passage of the same article are left out)",
+    )
     ap.add_argument("--rows", type=Path, default=None, help="also write the per-question rows here (JSON)")
     args = ap.parse_args()
 
@@ -139,13 +152,16 @@ def main() -> None:
         questions = random.Random(0).sample(questions, args.questions)
     if args.only_two_things:  # after sampling: the same questions as a full run's
         questions = [q for q in questions if names_two_things(q.question)]
+    left_out = 0
+    if args.without_gold:
+        dataset, questions, left_out = without_gold(dataset, questions)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="shiori-bench-"))
     settings = make_settings(data_dir)
     budgets = [int(b) for b in args.context_tokens.split(",")] if args.context_tokens else []
     settings.answer.select_sentences = not args.no_select
     settings.answer.read_refusal_odds = True  # recorded per question (bench/abstention_fit.py reads them)
     settings.answer.refuse_above = args.refuse_above
-    settings.answer.insist_below = args.insist_below
+    insists = [None if v.strip() == "none" else float(v) for v in (args.insist_below or "none").split(",")]
     settings.generator.gguf_path = REPO / "data/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
     container = build_container(settings, with_generator=True)
     assert container.generator is not None and container.registry is not None
@@ -167,21 +183,25 @@ def main() -> None:
     for layout in [v.strip() for v in args.layout.split(",")]:
         for shown in [examples_shown(v) for v in args.examples.split(",")]:
             for look in [v.strip() == "on" for v in args.second_look.split(",")]:
-                for budget in budgets or [settings.answer.context_tokens]:
+                for budget, insist in itertools.product(budgets or [settings.answer.context_tokens], insists):
                     settings.answer.context_tokens = budget
+                    settings.answer.insist_below = insist
                     settings.answer.examples = shown > 0
                     settings.answer.second_look = look
                     with first_examples(shown), prompt_layout(layout):
                         # warm-up: the system prompt (and the examples) enter the prefix cache
                         ask(container, questions[0].question, corpora[questions[0].id][0])
                         run = run_questions(container, corpora, questions)
-                        runs.append({"layout": layout, "examples_shown": shown, **run})
+                        runs.append(
+                            {"layout": layout, "examples_shown": shown, "insist_below": insist, **run}
+                        )
     report: dict[str, Any] = {
         "dataset": path.name,
         "documents": n_docs,
         "chunks": n_chunks,
         "search_mode": container.settings.search.mode,
         "corpus": "each question its own passages" if own else "one shared corpus",
+        **({"without_gold": {"asked": len(questions), "left_out": left_out}} if args.without_gold else {}),
         **runs[0],
     }
     if len(runs) > 1:
@@ -190,6 +210,29 @@ def main() -> None:
         args.rows.write_text(json.dumps([run["per_question"] for run in runs], ensure_ascii=False, indent=1))
     print(json.dumps(report, indent=2, ensure_ascii=False))
     container.close()
+
+
+def without_gold(
+    dataset: EvalDataset, questions: list[EvalQuestion]
+) -> tuple[EvalDataset, list[EvalQuestion], int]:
+    """The set's unanswerable twin: every asked question's gold passage leaves the corpus and the
+    question counts as unanswerable, with its article's other passages left in as on-topic
+    distractors (the way LIT-RAGBench builds its A_negative_only questions). A question whose
+    reference still stands in one of its article's remaining passages may be answerable after all,
+    so it is left out (counted)."""
+    removed = {k for q in questions for k in q.gold_passages}
+    kept = [p for p in dataset.passages if p.key not in removed]
+    titles = {p.key: p.title for p in dataset.passages}
+    by_title: dict[str, list[str]] = {}
+    for p in kept:
+        by_title.setdefault(p.title, []).append(p.text)
+    asked = []
+    for q in questions:
+        siblings = {t for k in q.gold_passages for t in by_title.get(titles[k], [])}
+        if q.gold_passages and not any(contains_answer(text, q.answers) for text in siblings):
+            asked.append(dataclasses.replace(q, gold_passages=frozenset(), answerable=False))
+    reduced = dataclasses.replace(dataset, name=f"{dataset.name}-without-gold", passages=kept)
+    return reduced, asked, len(questions) - len(asked)
 
 
 def citation_kinds(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -341,6 +384,10 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 ),
                 "missing": sorted({m for c in r["citations"] for m in c.get("missing", [])}),
                 "contains": bool(q.answerable and contains_answer(answer, q.answers)),
+                # the reference in an answer to a question asked without its gold passage (--without-gold)
+                "contains_reference": bool(
+                    q.answers and not r["abstained"] and contains_answer(answer, q.answers)
+                ),
                 # how many of the question's gold documents the model was shown
                 "gold_shown": sum(1 for d in gold if d in r.get("source_docs", [])),
                 "gold": len(gold),
@@ -365,7 +412,7 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
         elapsed = time.perf_counter() - t0
         a = container.settings.answer
         shown = len(prompting._EXAMPLES["en"]) if a.examples else 0
-        label = f"budget {budget}, examples {shown}, second look {a.second_look}"
+        label = f"budget {budget}, examples {shown}, second look {a.second_look}, insist {a.insist_below}"
         print(f"[{label}] {i}/{len(questions)} {elapsed:.0f}s", file=sys.stderr, flush=True)
     return {
         "answer_settings": container.settings.answer.model_dump(),

@@ -67,11 +67,11 @@ def wait_searchable(client: TestClient, query: str, doc_id: int, timeout: float 
 TOWER = "東京タワーは1958年に完成した電波塔である。高さは333メートルである。\n"
 
 
-def ask_about_the_tower(client: TestClient) -> list[tuple[str, Any]]:
+def ask_about_the_tower(client: TestClient, question: str = "東京タワーの高さは？") -> list[tuple[str, Any]]:
     """Upload the one-fact tower page, wait until it is searchable, and stream the answer to
-    「東京タワーの高さは？」: the events as (name, data)."""
+    ``question`` (「東京タワーの高さは？」): the events as (name, data)."""
     doc_id = upload(client, ("tower.txt", TOWER.encode())).json()["documents"][0]["document_id"]
     wait_terminal(client, doc_id)
     wait_searchable(client, "東京タワーの高さ", doc_id)
-    r = client.post("/api/v1/ask", json={"question": "東京タワーの高さは？", "stream": True})
+    r = client.post("/api/v1/ask", json={"question": question, "stream": True})
     return parse_sse(r.text)

@@ -25,11 +25,13 @@ ANSWER = ["高さは", "333メートル", "です[1]。"]
 def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Callable[..., Any]]:
     with started_clients() as start:
 
-        def run(gen: FakeGenerator, **answer: Any) -> list[tuple[str, Any]]:
+        def run(
+            gen: FakeGenerator, question: str = "東京タワーの高さは？", **answer: Any
+        ) -> list[tuple[str, Any]]:
             settings = make_settings(
                 sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
             )
-            return ask_about_the_tower(start(create_app(settings, generator=gen)))
+            return ask_about_the_tower(start(create_app(settings, generator=gen)), question)
 
         yield run
 
@@ -100,3 +102,14 @@ def test_by_evidence_weak_retrieval_outweighs_low_odds(ask: Callable[..., Any]) 
     done = events[-1][1]
     assert FITTED.unanswerable(Evidence(done["best_score"], 1.0, 0.05)) >= 0.9
     assert gen.calls == [] and done["abstained"] is True and done["abstain_reason"] == "model_declined"
+
+
+def test_by_evidence_a_question_in_another_language_is_left_to_the_model(ask: Callable[..., Any]) -> None:
+    # The same weak evidence and odds as above, but an English question over the Japanese page: the
+    # question's words cannot stand in the page, so there is no coverage and no decision; the model
+    # writes, refusal allowed (the case `shiori ask` found refused although the page answers it).
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.05))
+    events = ask(gen, "How tall is Tokyo Tower?", decide_by="evidence", refuse_above=0.9, insist_below=0.2)
+    done = events[-1][1]
+    assert [o.avoid_opening for o in gen.options] == [""]
+    assert done["abstained"] is False and done["refusal_logprob"] == pytest.approx(math.log(0.05), abs=1e-3)
