@@ -193,6 +193,19 @@ def with_evidence(
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--set", nargs=3, action="append", metavar=("NAME", "ROWS_A", "ROWS_B"), required=True)
+    ap.add_argument(
+        "--validate",
+        nargs=3,
+        action="append",
+        default=[],
+        metavar=("NAME", "ROWS_A", "ROWS_B"),
+        help="a set scored with what the --set sets fitted, never used to fit",
+    )
+    ap.add_argument(
+        "--leave-set-out",
+        action="store_true",
+        help="also fit on all --set sets but one and score that one, for each in turn",
+    )
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument(
         "--max-abstention-loss",
@@ -205,10 +218,12 @@ def main() -> None:
     ap.add_argument("--evidence", action="store_true", help="fit answer.decide_by=evidence (see above)")
     args = ap.parse_args()
     sets = {name: load(a, b) for name, a, b in args.set}
+    validate = {name: load(a, b) for name, a, b in args.validate}
+    raw_sets = sets
     model = None
     if args.evidence:
         model = fit_evidence(sets)
-        sets = with_evidence(sets, model)
+        sets, validate = with_evidence(sets, model), with_evidence(validate, model)
 
     max_loss = None if args.max_abstention_loss < 0 else args.max_abstention_loss
     refuse, insist, value = fit(sets, max_loss)
@@ -227,6 +242,16 @@ def main() -> None:
         "fitted_policy": {n: _round(scores(rows, refuse, insist)) for n, rows in sets.items()},
         "always_insist": {n: _round(scores(rows, None, 1.01)) for n, rows in sets.items()},
     }
+    if validate:
+        report["validated"] = {
+            n: {
+                "model_alone": _round(scores(rows, None, None)),
+                "fitted_policy": _round(scores(rows, refuse, insist)),
+            }
+            for n, rows in validate.items()
+        }
+    if args.leave_set_out:
+        report["left_out_set"] = {n: leave_out(raw_sets, n, model is not None, max_loss) for n in raw_sets}
     held, chosen = cross_validate(sets, model is not None, max_loss, args.folds, seed=0)
     report["cross_validated"] = {"thresholds_per_fold": chosen, **held}
     if args.splits > 1:  # the held-out figures vary with how the questions fall into folds
@@ -254,6 +279,31 @@ def main() -> None:
         for n, rows in sets.items()
     }
     print(json.dumps(report, indent=2))
+
+
+def leave_out(
+    sets: dict[str, list[dict[str, Any]]], name: str, evidence: bool, max_loss: float | None
+) -> dict[str, Any]:
+    """Fit (the logistic model too, with `evidence`) on every set but `name`, then score `name`: how
+    the fit carries to a set it never saw."""
+    train = {n: rows for n, rows in sets.items() if n != name}
+    held = {name: sets[name]}
+    out: dict[str, Any] = {}
+    if evidence:
+        try:
+            fold_model = fit_evidence(train)
+        except SystemExit as exc:
+            return {"skipped": str(exc)}
+        train, held = with_evidence(train, fold_model), with_evidence(held, fold_model)
+        out["evidence_model"] = {k: round(v, 2) for k, v in vars(fold_model).items()}
+    refuse, insist, _ = fit(train, max_loss)
+    return {
+        **out,
+        "refuse_above": refuse,
+        "insist_below": insist,
+        "model_alone": _round(scores(held[name], None, None)),
+        "fitted_policy": _round(scores(held[name], refuse, insist)),
+    }
 
 
 def cross_validate(

@@ -70,6 +70,8 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
         elif isinstance(ev, CitationsEvent):
             out["answer"] = ev.answer
             out["citations"] = [c.model_dump() for c in ev.citations]
+            out["sentences_supported"] = [x.supported for x in ev.sentences]
+            out["answers_question"] = ev.answers_question
         elif isinstance(ev, DoneEvent):
             out.update(ev.model_dump())
     out["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -312,19 +314,34 @@ def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
         flagged = [r for r in group if (r["lexical_flag"] if lexical else "unsupported" in r["statuses"])]
         return round(len(flagged) / len(group), 4) if group else None
 
+    def shown(group: list[dict[str, Any]]) -> float | None:
+        return round(sum(1 for r in group if any_flag(r)) / len(group), 4) if group else None
+
     answered = [r for r in rows if not r["abstained"] and r["answerable"]]
     right = [r for r in answered if r["contains"]]
     wrong = [r for r in answered if not r["contains"]]
+    invented = [r for r in rows if not r["abstained"] and not r["answerable"]]
     return {
         "answered": len(answered),
         "flagged_when_right": share(right),
         "flagged_when_wrong": share(wrong),
+        # any flag the reader sees: an unsupported citation or sentence, or no number where one is asked
+        "any_flag_when_right": shown(right),
+        "any_flag_when_wrong": shown(wrong),
+        "answered_unanswerable": len(invented),
+        "any_flag_when_unanswerable": shown(invented),
         "flagged_when_right_lexical_only": share(right, lexical=True),
         "flagged_when_wrong_lexical_only": share(wrong, lexical=True),
         "right": len(right),
         "wrong": len(wrong),
         "with_missing_terms": sum(1 for r in answered if r["missing"]),
     }
+
+
+def any_flag(row: dict[str, Any]) -> bool:
+    """Does the reader see a warning on this answer?"""
+    unsupported = "unsupported" in row["statuses"] or not all(row.get("sentences_supported", []))
+    return unsupported or not row.get("answers_question", True)
 
 
 def second_look(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -404,6 +421,13 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 "coverage_top": rounded(prompting.question_coverage(q.question, r.get("shown", [])[:1])),
                 "coverage_all": rounded(prompting.question_coverage(q.question, r.get("shown", []))),
                 "kind": list(q.kind),
+                # what the model was shown and which of it each citation names (by source number),
+                # so checks on the answer can be measured again from the rows
+                "shown": r.get("shown", []),
+                "raw_answer": r["answer"],  # as checked, with its [n] markers
+                "sentences_supported": r.get("sentences_supported", []),
+                "answers_question": r.get("answers_question", True),
+                "cited": [c["number"] for c in r["citations"]],
                 "sources_ms": round(r["sources_ms"] or 0, 1),
                 "ttft_ms": r.get("ttft_ms"),
                 "total_ms": round(r["total_ms"]),

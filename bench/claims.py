@@ -59,6 +59,7 @@ class Item:
     answer: str
     sentence: str  # the context sentence holding the answer
     offset: int  # the answer's start inside `sentence`
+    title: str = ""  # the article's: shown above the source, as a document's title is
 
 
 def load_items(path: Path) -> list[Item]:
@@ -70,6 +71,7 @@ def load_items(path: Path) -> list[Item]:
             head = para["context"].find(_SEP)
             cut = head + len(_SEP) if head >= 0 else 0
             context = para["context"][cut:]
+            title = para["context"][:head] if head >= 0 else str(article.get("title", ""))
             spans = sentence_spans(context)
             for qa in para["qas"]:
                 if qa.get("is_impossible") or not qa["answers"]:
@@ -82,7 +84,8 @@ def load_items(path: Path) -> list[Item]:
                 if not inside:
                     continue
                 a, b = inside[0]
-                items.append(Item(qa["id"], qa["question"], context, text, context[a:b].strip(), start - a))
+                sentence = context[a:b].strip()
+                items.append(Item(qa["id"], qa["question"], context, text, sentence, start - a, title))
     return items
 
 
@@ -171,7 +174,8 @@ def model_paraphrases(items: list[Item], data_dir: Path) -> dict[str, str]:
 
 
 def check(item: Item, claim: str) -> dict[str, Any]:
-    report = check_citations(claim + "[1]", [SourceRef(1, item.context)], question=item.question)
+    source = SourceRef(1, item.context, item.title)
+    report = check_citations(claim + "[1]", [source], question=item.question)
     cited = [c for c in report.citations if c.number == 1]
     flagged = bool(report.unsupported_sentences) or any(c.status == "unsupported" for c in cited)
     lexical = not cited or min(c.support for c in cited) < SUPPORT_THRESHOLD

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Container, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from app.core.chunking import sentence_spans
@@ -61,6 +61,7 @@ _CLOSING = ("Po", "Pe", "Pf")  # 。, ) 」 and the like: no space before them
 class SourceRef:
     number: int  # 1-based number shown to the model
     text: str  # exactly the text shown to the model for this source
+    title: str = ""  # shown above it (the document's title): may be all that names its topic
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ def check_citations(
     the topic, which the source may name in another sentence than the evidence. With ``similar``
     (app.core.crosslingual), a sentence written in another language than its source is checked by
     meaning instead of words."""
-    passages = {s.number: _Source(s.text) for s in sources}
+    passages = {s.number: _Source(s.text, s.title) for s in sources}
     if len(passages) != len(sources):
         raise ValueError("source numbers must be unique")
     asked = TermIndex(question) if question else None
@@ -171,6 +172,14 @@ def check_citations(
         supported = not has_content(claim) or any(c.status != "unsupported" for c in own)
         sentences.append(AnswerSentence(start, end, text[start:end], numbers, supported))
         citations.extend(own)
+    lacking = _unnamed(question, [passages[n] for n in sorted({c.number for c in citations})])
+    if lacking:  # every citation answers another question: each is flagged, naming what it lacks
+        citations = [
+            replace(c, status="unsupported", missing=tuple(dict.fromkeys((*c.missing, *lacking))))
+            for c in citations
+        ]
+        cited = {c.sentence_index for c in citations}
+        sentences = [replace(s, supported=s.supported and i not in cited) for i, s in enumerate(sentences)]
     unsupported = [i for i, s in enumerate(sentences) if not s.supported]
     off = bool(question) and asks_for_number(question) and not gives_number(strip_markers(text))
     off = off and not is_refusal(text)
@@ -180,11 +189,23 @@ def check_citations(
 class _Source:
     """One source: its windows for support and, made on first use, the terms of each sentence."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, title: str = "") -> None:
         self.text = text
+        self.title = title
         self.passage = Passage(text)
         self._whole: TermIndex | None = None
+        self._named: TermIndex | None = None
         self._sentences: list[tuple[TermIndex, frozenset[str]]] | None = None
+
+    def names(self, term: Term) -> bool:
+        """Does the source, with its title, name ``term`` anywhere? A Latin-script name of five
+        letters or more also counts as named by a word one edit away: people misspell names in their
+        questions (Bedigo for Bendigo) and write the adjective (Californian, Indian)."""
+        named = self._named = self._named or TermIndex(f"{self.title}\n{self.text}")
+        if named.has(term):
+            return True
+        word = term.key[1:] if term.key.startswith("@") else ""
+        return len(word) >= 5 and any(_one_edit(word, w) for w in named.words if abs(len(w) - len(word)) <= 1)
 
     def check(
         self,
@@ -253,6 +274,42 @@ class _Source:
 # What ends a sentence at the end of a line; a line that ends otherwise was wrapped (a PDF's text layer
 # keeps its line breaks: 「労働基準法(昭和 22 年法律第 49\n号)第 65 条に規定する」).
 _ENDS_SENTENCE = re.compile(r"[。．.!?！？:：」』)）\]]\s*$")
+
+
+def _unnamed(question: str, cited: Sequence[_Source]) -> tuple[str, ...]:
+    """The numbers and names of the question (what it is about: オランダ, 2013年) that none of the
+    cited sources names, text and title together (a comparison cites one source for each side). This
+    catches an answer whose words its source holds but which answers another question: 「オランダの
+    公式の英語表記は？」 answered with a sentence from a page about Laos, 「2013年のGDPは？」 with
+    another year's figure. Across languages names don't compare (katakana and Latin letters): no
+    check there."""
+    if not question or not cited or any(across(question, source.text) for source in cited):
+        return ()
+    terms = [t for t in key_terms(question) if _names_topic(t)]
+    return tuple(dict.fromkeys(t.text for t in terms if not any(source.names(t) for source in cited)))
+
+
+def _names_topic(term: Term) -> bool:
+    """Is this term of a question one its answer's source must name? Small numbers mostly count what
+    is asked for (「漢字4文字で」, 「もう1つは」, "the 15th century") and acronyms are often spelled out in
+    the page (EU, US): neither is required. Years, amounts and names are."""
+    if term.kind == "number":
+        return not term.key[1:].isdigit() or int(term.key[1:]) >= 100
+    return not (term.text.isascii() and term.text.isupper())
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Are two words one insertion, deletion, substitution or swap of neighbours apart (or equal)?"""
+    if a == b:
+        return True
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(long) - len(short) != 1:
+        return False
+    i = next((i for i, (x, y) in enumerate(zip(short, long, strict=False)) if x != y), len(short))
+    return short[i:] == long[i + 1 :]
 
 
 def _clauses(passage: Passage) -> list[tuple[int, int, frozenset[str]]]:

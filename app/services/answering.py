@@ -373,7 +373,10 @@ class AnswerService:
         # The query, not the bare question: a follow-up's topic is in the question before it.
         similar = EmbeddingSimilarity(self.retriever.embedder) if cfg.answer.crosslingual_support else None
         report = check_citations(
-            text, [SourceRef(s.number, s.text) for s in sources], question=query, similar=similar
+            text,
+            [SourceRef(s.number, s.text, s.passage.title) for s in sources],
+            question=query,
+            similar=similar,
         )
         refused = empty or declined or is_refusal(text)
         yield citations_out(report, sources)
