@@ -15,9 +15,11 @@ known per question: P >= refuse_above abstains, P < insist_below takes run B's a
 run A's. One pair of thresholds for all sets (none per dataset): by default the one that answers the
 most answerable questions (mean over sets) while every set's share of unanswerable questions abstained
 on stays within --max-abstention-loss (0.02) of the model alone's; with -1, the one that maximises
-mean abstention accuracy. Ties go to the policy closest to the model alone. Cross-validation: the
+mean abstention accuracy (`--objective abstention_accuracy` maximises it within the same limit). Ties go
+to the policy closest to the model alone. Cross-validation: the
 questions of every set split into 5 folds; thresholds fitted on 4 folds of every set are scored on
-the fifth. Prints JSON.
+the fifth. `--leave-set-out` fits on all sets but one and scores that one, for each in turn;
+`--validate NAME A B` scores a set never fitted on. Prints JSON.
 
 `--evidence` fits what `answer.decide_by=evidence` compares instead of the odds alone: a logistic
 model of P(unanswerable) from the odds, the best passage's dense similarity and the share of the
@@ -34,6 +36,7 @@ import json
 import math
 import random
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -113,13 +116,28 @@ def scores(rows: list[dict[str, Any]], refuse: float | None, insist: float | Non
     }
 
 
-def fit(
-    sets: dict[str, list[dict[str, Any]]], max_loss: float | None
-) -> tuple[float | None, float | None, float]:
-    """The thresholds with the best mean over sets of abstention accuracy (max_loss None), or, the
-    default, the best mean share of answerable questions answered among those that keep every set's
-    share of unanswerable questions abstained on within `max_loss` of the model alone's: answering
-    more must not cost the honesty that says "not in the documents"."""
+@dataclass(frozen=True)
+class Rule:
+    """What a fit maximises (the mean over sets of `measure`), and how much of the model's own
+    abstention on unanswerable questions any set may lose (`max_loss`; None: no limit)."""
+
+    measure: str = "answered_when_answerable"
+    max_loss: float | None = 0.02
+
+    def describe(self) -> str:
+        limit = (
+            ""
+            if self.max_loss is None
+            else f", abstention on unanswerable within {self.max_loss} of the model"
+        )
+        return f"mean {self.measure}{limit}"
+
+
+def fit(sets: dict[str, list[dict[str, Any]]], rule: Rule) -> tuple[float | None, float | None, float]:
+    """The thresholds with the best mean over sets of `rule.measure` among those that keep every
+    set's share of unanswerable questions abstained on within `rule.max_loss` of the model alone's:
+    by default the most answerable questions answered, since answering more must not cost the
+    honesty that says "not in the documents"."""
     floor = {n: scores(rows, None, None)["abstained_when_unanswerable"] for n, rows in sets.items()}
     best: tuple[float, int, float | None, float | None] | None = None
     for refuse in REFUSE:
@@ -127,12 +145,13 @@ def fit(
             if refuse is not None and insist is not None and insist >= refuse:
                 continue
             results = {n: scores(rows, refuse, insist) for n, rows in sets.items()}
-            if max_loss is not None and any(
-                not math.isnan(floor[n]) and r["abstained_when_unanswerable"] < floor[n] - max_loss - 1e-9
+            if rule.max_loss is not None and any(
+                not math.isnan(floor[n])
+                and r["abstained_when_unanswerable"] < floor[n] - rule.max_loss - 1e-9
                 for n, r in results.items()
             ):
                 continue
-            measure = "abstention_accuracy" if max_loss is None else "answered_when_answerable"
+            measure = rule.measure
             value = statistics.mean(r[measure] for r in results.values() if not math.isnan(r[measure]))
             change = (refuse is not None) + (insist is not None)  # ties: the least change to the model
             key = (round(value, 6), -change)
@@ -214,6 +233,12 @@ def main() -> None:
         help="how much of the model's abstention on unanswerable questions a policy may give up; "
         "-1: none of this, maximise mean abstention accuracy instead",
     )
+    ap.add_argument(
+        "--objective",
+        choices=["answered_when_answerable", "abstention_accuracy"],
+        default=None,
+        help="what the thresholds maximise (mean over sets), within --max-abstention-loss",
+    )
     ap.add_argument("--splits", type=int, default=1, help="repeat the cross-validation over this many splits")
     ap.add_argument("--evidence", action="store_true", help="fit answer.decide_by=evidence (see above)")
     args = ap.parse_args()
@@ -226,12 +251,13 @@ def main() -> None:
         sets, validate = with_evidence(sets, model), with_evidence(validate, model)
 
     max_loss = None if args.max_abstention_loss < 0 else args.max_abstention_loss
-    refuse, insist, value = fit(sets, max_loss)
+    # -1 alone keeps its old meaning: the best mean abstention accuracy, no limit
+    objective = args.objective or ("abstention_accuracy" if max_loss is None else "answered_when_answerable")
+    rule = Rule(objective, max_loss)
+    refuse, insist, value = fit(sets, rule)
     report: dict[str, Any] = {
         "fitted": {
-            "objective": "mean abstention accuracy"
-            if max_loss is None
-            else f"mean answered-when-answerable, abstention on unanswerable within {max_loss} of the model",
+            "objective": rule.describe(),
             "refuse_above": refuse,
             "insist_below": insist,
             "objective_value": round(value, 4),
@@ -251,13 +277,12 @@ def main() -> None:
             for n, rows in validate.items()
         }
     if args.leave_set_out:
-        report["left_out_set"] = {n: leave_out(raw_sets, n, model is not None, max_loss) for n in raw_sets}
-    held, chosen = cross_validate(sets, model is not None, max_loss, args.folds, seed=0)
+        report["left_out_set"] = {n: leave_out(raw_sets, n, model is not None, rule) for n in raw_sets}
+    held, chosen = cross_validate(sets, model is not None, rule, args.folds, seed=0)
     report["cross_validated"] = {"thresholds_per_fold": chosen, **held}
     if args.splits > 1:  # the held-out figures vary with how the questions fall into folds
         runs = [
-            cross_validate(sets, model is not None, max_loss, args.folds, seed)[0]
-            for seed in range(args.splits)
+            cross_validate(sets, model is not None, rule, args.folds, seed)[0] for seed in range(args.splits)
         ]
         report[f"cross_validated_{args.splits}_splits"] = {
             n: {
@@ -281,9 +306,7 @@ def main() -> None:
     print(json.dumps(report, indent=2))
 
 
-def leave_out(
-    sets: dict[str, list[dict[str, Any]]], name: str, evidence: bool, max_loss: float | None
-) -> dict[str, Any]:
+def leave_out(sets: dict[str, list[dict[str, Any]]], name: str, evidence: bool, rule: Rule) -> dict[str, Any]:
     """Fit (the logistic model too, with `evidence`) on every set but `name`, then score `name`: how
     the fit carries to a set it never saw."""
     train = {n: rows for n, rows in sets.items() if n != name}
@@ -296,7 +319,7 @@ def leave_out(
             return {"skipped": str(exc)}
         train, held = with_evidence(train, fold_model), with_evidence(held, fold_model)
         out["evidence_model"] = {k: round(v, 2) for k, v in vars(fold_model).items()}
-    refuse, insist, _ = fit(train, max_loss)
+    refuse, insist, _ = fit(train, rule)
     return {
         **out,
         "refuse_above": refuse,
@@ -307,7 +330,7 @@ def leave_out(
 
 
 def cross_validate(
-    sets: dict[str, list[dict[str, Any]]], evidence: bool, max_loss: float | None, n_folds: int, seed: int
+    sets: dict[str, list[dict[str, Any]]], evidence: bool, rule: Rule, n_folds: int, seed: int
 ) -> tuple[dict[str, dict[str, float | None]], list[dict[str, float | None]]]:
     """Each set's questions split into folds (by `seed`); thresholds (and with `evidence` the logistic
     model) fitted on the other folds of every set decide the held-out fold. Held-out scores per set,
@@ -322,7 +345,7 @@ def cross_validate(
         if evidence:  # the logistic model too is fitted on the training folds only
             fold_model = fit_evidence(train)
             train, fold_sets = with_evidence(train, fold_model), with_evidence(sets, fold_model)
-        r_k, i_k, _ = fit(train, max_loss)
+        r_k, i_k, _ = fit(train, rule)
         chosen.append({"refuse_above": r_k, "insist_below": i_k})
         for n in sets:
             held[n].extend(

@@ -127,6 +127,7 @@ def check_citations(
     sources: Sequence[SourceRef],
     *,
     question: str = "",
+    topic: str = "",
     support_threshold: float = SUPPORT_THRESHOLD,
     infer_threshold: float = INFER_THRESHOLD,
     similar: Similar | None = None,
@@ -136,7 +137,9 @@ def check_citations(
     evidence also contains the sentence's numbers and names (app.core.key_terms); ``question`` names
     the topic, which the source may name in another sentence than the evidence. With ``similar``
     (app.core.crosslingual), a sentence written in another language than its source is checked by
-    meaning instead of words."""
+    meaning instead of words. ``topic`` (default ``question``) is the question whose numbers and
+    names the cited sources must name: the user's own, where ``question`` joins a follow-up with the
+    question before it."""
     passages = {s.number: _Source(s.text, s.title) for s in sources}
     if len(passages) != len(sources):
         raise ValueError("source numbers must be unique")
@@ -172,7 +175,9 @@ def check_citations(
         supported = not has_content(claim) or any(c.status != "unsupported" for c in own)
         sentences.append(AnswerSentence(start, end, text[start:end], numbers, supported))
         citations.extend(own)
-    lacking = _unnamed(question, [passages[n] for n in sorted({c.number for c in citations})])
+    lacking = _unnamed(
+        topic or question, question, [passages[n] for n in sorted({c.number for c in citations})]
+    )
     if lacking:  # every citation answers another question: each is flagged, naming what it lacks
         citations = [
             replace(c, status="unsupported", missing=tuple(dict.fromkeys((*c.missing, *lacking))))
@@ -276,16 +281,20 @@ class _Source:
 _ENDS_SENTENCE = re.compile(r"[。．.!?！？:：」』)）\]]\s*$")
 
 
-def _unnamed(question: str, cited: Sequence[_Source]) -> tuple[str, ...]:
+def _unnamed(topic: str, question: str, cited: Sequence[_Source]) -> tuple[str, ...]:
     """The numbers and names of the question (what it is about: オランダ, 2013年) that none of the
     cited sources names, text and title together (a comparison cites one source for each side). This
     catches an answer whose words its source holds but which answers another question: 「オランダの
     公式の英語表記は？」 answered with a sentence from a page about Laos, 「2013年のGDPは？」 with
     another year's figure. Across languages names don't compare (katakana and Latin letters): no
-    check there."""
+    check there. ``topic`` is the user's own question: a follow-up that names something new
+    (「スカイツリーは？」 after 「東京タワーの高さは？」) need not find the old topic in its sources;
+    one that names nothing (「それはいつ？」) is held to the ``question`` it was searched with."""
     if not question or not cited or any(across(question, source.text) for source in cited):
         return ()
-    terms = [t for t in key_terms(question) if _names_topic(t)]
+    terms = [t for t in key_terms(topic) if _names_topic(t)] or [
+        t for t in key_terms(question) if _names_topic(t)
+    ]
     return tuple(dict.fromkeys(t.text for t in terms if not any(source.names(t) for source in cited)))
 
 

@@ -166,7 +166,16 @@ class AnswerService:
         history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
         messages = build_messages(question, packed.sources, lang, history, examples=cfg.examples)
         events = self._generate(
-            messages, query, packed.sources, lang, retrieval_ms, dropped, ticket, cancel, best_dense=best
+            messages,
+            query,
+            packed.sources,
+            lang,
+            retrieval_ms,
+            dropped,
+            ticket,
+            cancel,
+            best_dense=best,
+            asked=question,
         )
         for ev in events:
             if isinstance(ev, DoneEvent):
@@ -290,6 +299,7 @@ class AnswerService:
         cancel: threading.Event,
         *,
         best_dense: float | None = None,
+        asked: str = "",
     ) -> Iterator[AnswerEvent]:
         cfg = self.settings
         options = GenerationOptions(
@@ -376,6 +386,7 @@ class AnswerService:
             text,
             [SourceRef(s.number, s.text, s.passage.title) for s in sources],
             question=query,
+            topic=asked,
             similar=similar,
         )
         refused = empty or declined or is_refusal(text)

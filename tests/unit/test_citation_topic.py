@@ -82,3 +82,15 @@ def test_no_topic_check_across_languages() -> None:
         ANSWER, [SourceRef(1, LAOS)], question="What is the official English name of Laos?"
     )
     assert all("Laos" not in c.missing for c in report.citations)
+
+
+def test_a_follow_up_is_held_to_its_own_names_or_else_to_the_question_before_it() -> None:
+    laos = [SourceRef(1, LAOS + "ラオスは1953年に独立した。")]
+    joined = "オランダの正式名称は？ ラオスは？"  # what search was given for the follow-up
+    answer = "ラオス人民民主共和国です[1]。"
+    report = check_citations(answer, laos, question=joined, topic="ラオスは？")
+    assert [c.status for c in report.citations] == ["verified"]
+    # 「それはいつ？」 names nothing itself: the question it follows names the topic
+    joined = "オランダはいつ独立した？ それはいつ？"
+    report = check_citations("1953年です[1]。", laos, question=joined, topic="それはいつ？")
+    assert report.citations[0].missing == ("オランダ",)
