@@ -24,7 +24,8 @@ the fifth. `--leave-set-out` fits on all sets but one and scores that one, for e
 `--evidence` fits what `answer.decide_by=evidence` compares instead of the odds alone: a logistic
 model of P(unanswerable) from the odds, the best passage's dense similarity and the share of the
 question's content units the shown sources hold (rows of `bench/answer_quality.py`), fitted on the
-sets that have unanswerable questions (ridge-penalised, standardised features). The thresholds are
+sets that have unanswerable questions (ridge-penalised, standardised features, each weight held to
+the sign it must have). The thresholds are
 then fitted on that probability as above; cross-validation refits the logistic model on each fold's
 training questions too. The printed `evidence_model` is what `app/core/abstention.py` holds.
 """
@@ -44,6 +45,7 @@ from _common import REPO  # noqa: F401  (puts the repository on sys.path)
 
 from app.core.abstention import Evidence, EvidenceModel
 
+SIGNS = (-1, -1, 1)  # dense, coverage, odds: the direction each may push P(unanswerable)
 REFUSE = [None, *[round(0.5 + 0.05 * i, 2) for i in range(10)], 0.99]
 INSIST = [None, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5]
 
@@ -190,6 +192,9 @@ def fit_evidence(sets: dict[str, list[dict[str, Any]]], l2: float = 1.0) -> Evid
             wj - 0.5 * (sum(e * z[j] for e, z in zip(errs, zs, strict=True)) + l2 * wj) / n
             for j, wj in enumerate(w)
         ]
+        # each piece of evidence may only push one way: a closer passage or more of the question's
+        # words never make "unanswerable" likelier, the model's odds of refusing never less likely
+        w = [min(wj, 0.0) if sign < 0 else max(wj, 0.0) for wj, sign in zip(w, SIGNS, strict=True)]
         b -= 0.5 * sum(errs) / n
     raw = [w[j] / sd[j] for j in range(d)]
     bias = b - sum(raw[j] * mu[j] for j in range(d))

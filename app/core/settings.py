@@ -135,20 +135,21 @@ class AnswerSettings(BaseModel):
     # A follow-up the rules detect ("それはいつ？") is rewritten by the model into a question that
     # stands alone, instead of being searched joined with the previous question.
     rewrite_followups: bool = False
-    # Abstention as one decision (#15): before it answers, the model's own probability of opening with
-    # the refusal (llama.cpp backend) is read. At or above `refuse_above` Shiori abstains without
-    # letting it write; below `insist_below` the refusal's first token is ruled out and the model
-    # answers; in between (and with other backends) the model decides. Off by default: with the bundled
-    # 1.5B model the odds do not tell answerable from unanswerable questions well enough to gain
-    # anything held out without giving up abstentions (bench/abstention_fit.py; README, Abstention).
-    # Setting either threshold reads the odds; read_refusal_odds reads them for the done event alone.
+    # Abstention as one decision (#15, app.core.abstention): before the model answers, how likely the
+    # question is unanswerable from its sources. At or above `refuse_above` Shiori abstains without
+    # letting the model write; below `insist_below` the refusal's first token is ruled out and the
+    # model answers; in between (and with backends that cannot read the model's odds) the model
+    # decides. `decide_by`: `evidence` (default), a logistic model of the best passage's dense
+    # similarity, the share of the question's words the sources hold and the model's odds of
+    # refusing, fitted for the bundled e5 embedder (with another embedder the model decides);
+    # `refusal_odds`, the model's odds alone. Defaults fitted on LIT-RAGBench-en and JSQuAD-valid
+    # with and without the gold paragraph: the most answerable questions answered while no set
+    # abstains less on its unanswerable ones (bench/abstention_fit.py; README, Abstention). None
+    # turns a side off. read_refusal_odds reads the odds for the done event alone.
     read_refusal_odds: bool = False
-    refuse_above: float | None = Field(None, gt=0, le=1)
-    insist_below: float | None = Field(None, ge=0, le=1.01)
-    # What the two thresholds compare (app.core.abstention): the model's odds of refusing alone, or
-    # the probability that the question is unanswerable from those odds with the best passage's
-    # dense similarity and the share of the question's words the sources hold (a fitted model).
-    decide_by: Literal["refusal_odds", "evidence"] = "refusal_odds"
+    refuse_above: float | None = Field(0.9, gt=0, le=1)
+    insist_below: float | None = Field(0.4, ge=0, le=1.01)
+    decide_by: Literal["refusal_odds", "evidence"] = "evidence"
 
 
 class IndexSettings(BaseModel):

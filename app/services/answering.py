@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from app.core.abstention import Decision, decide, unanswerable_p
+from app.core.abstention import FITTED, Decision, decide, unanswerable_p
 from app.core.citations import CitationReport, SourceRef, check_citations, is_refusal, says_something
 from app.core.crosslingual import EmbeddingSimilarity
 from app.core.errors import GeneratorCrashed, GeneratorUnavailable, InvalidInput
@@ -329,7 +329,9 @@ class AnswerService:
                 texts = [s.text for s in sources]
                 same_language = detect_language(" ".join(texts)) == lang
                 coverage = question_coverage(query, texts) if same_language else None
-                p = unanswerable_p(cfg.answer.decide_by, refusal_lp, best_dense, coverage)
+                # fitted on the bundled e5's similarities: another embedder's mean something else
+                fitted = FITTED if cfg.embedding.model_path is None else None
+                p = unanswerable_p(cfg.answer.decide_by, refusal_lp, best_dense, coverage, fitted)
                 decision = decide(p, cfg.answer.refuse_above, cfg.answer.insist_below)
             if decision == "refuse":
                 attempts = ()

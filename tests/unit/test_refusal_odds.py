@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.api.app import create_app
-from app.core.abstention import FITTED, Evidence, decide, unanswerable_p
+from app.core.abstention import FITTED, Evidence, EvidenceModel, decide, unanswerable_p
 from app.core.generation.fake import FakeGenerator
 from app.core.prompting import ABSTAIN_TEXT
 from app.core.settings import Settings
@@ -19,6 +20,7 @@ from tests.support.http import ask_about_the_tower, started_clients
 pytestmark = pytest.mark.unit
 
 ANSWER = ["高さは", "333メートル", "です[1]。"]
+ODDS_ALONE = {"decide_by": "refusal_odds", "refuse_above": None, "insist_below": None}
 
 
 @pytest.fixture
@@ -26,10 +28,18 @@ def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Cal
     with started_clients() as start:
 
         def run(
-            gen: FakeGenerator, question: str = "東京タワーの高さは？", **answer: Any
+            gen: FakeGenerator,
+            question: str = "東京タワーの高さは？",
+            embedding: dict[str, Any] | None = None,
+            **answer: Any,
         ) -> list[tuple[str, Any]]:
+            # the odds alone, both thresholds off, unless a test says otherwise (defaults=True: as shipped)
+            pinned = {} if answer.pop("defaults", False) else dict(ODDS_ALONE)
             settings = make_settings(
-                sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
+                sqlite_url,
+                worker={"embedded": True},
+                answer={"abstain_below": -1.0, **pinned, **answer},
+                **({"embedding": embedding} if embedding else {}),
             )
             return ask_about_the_tower(start(create_app(settings, generator=gen)), question)
 
@@ -52,12 +62,15 @@ def test_the_odds_alone_or_combined_with_what_retrieval_saw() -> None:
     strong = unanswerable_p("evidence", lp, 0.92, 1.0)
     weak = unanswerable_p("evidence", lp, 0.84, 0.3)
     assert strong is not None and weak is not None and strong < 0.3 < weak
-    # each piece of evidence moves the score the way it should, the others held
+    # each piece of evidence moves the score the way it should, the others held (the fit holds the
+    # odds' weight at or above zero; it came out at zero: they do not carry across sets)
     e = Evidence(best_dense=0.87, coverage=0.6, refusal_p=0.3)
     base = FITTED.unanswerable(e)
     assert FITTED.unanswerable(Evidence(0.90, 0.6, 0.3)) < base
     assert FITTED.unanswerable(Evidence(0.87, 0.9, 0.3)) < base
-    assert FITTED.unanswerable(Evidence(0.87, 0.6, 0.8)) > base
+    assert FITTED.unanswerable(Evidence(0.87, 0.6, 0.8)) >= base
+    tilted = EvidenceModel(FITTED.bias, FITTED.dense, FITTED.coverage, refusal=2.0)
+    assert tilted.unanswerable(Evidence(0.87, 0.6, 0.8)) > tilted.unanswerable(e)
 
 
 def test_likely_refusal_abstains_without_letting_the_model_write(ask: Callable[..., Any]) -> None:
@@ -86,11 +99,31 @@ def test_in_between_the_model_decides_and_the_odds_are_reported(ask: Callable[..
     assert done["abstained"] is False and done["refusal_logprob"] == pytest.approx(math.log(0.5), abs=1e-3)
 
 
-def test_by_default_the_odds_are_not_read(ask: Callable[..., Any]) -> None:
+def test_with_both_thresholds_off_the_odds_are_not_read(ask: Callable[..., Any]) -> None:
     gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.95))
     events = ask(gen)
     assert [o.avoid_opening for o in gen.options] == [""]
     assert events[-1][1]["refusal_logprob"] is None and events[-1][1]["abstained"] is False
+
+
+def test_as_shipped_the_evidence_decides(ask: Callable[..., Any]) -> None:
+    defaults = Settings().answer
+    assert (defaults.decide_by, defaults.refuse_above, defaults.insist_below) == ("evidence", 0.9, 0.4)
+    # the fake embedder's similarity is far below e5's for a page that answers: weak evidence, so
+    # Shiori abstains before the model writes, whatever the model's odds
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.05))
+    done = ask(gen, defaults=True)[-1][1]
+    assert gen.calls == [] and done["abstained"] is True and done["abstain_reason"] == "model_declined"
+
+
+def test_another_embedder_leaves_the_decision_to_the_model(ask: Callable[..., Any], tmp_path: Path) -> None:
+    # The evidence model is fitted on the bundled e5's similarities; with a model of the user's own
+    # (model_path; the fake backend ignores it) they mean something else, so the thresholds decide
+    # nothing and the model writes (the odds are still read and sent).
+    gen = FakeGenerator(ANSWER, opening_logprob=math.log(0.05))
+    done = ask(gen, defaults=True, embedding={"backend": "fake", "model_path": str(tmp_path)})[-1][1]
+    assert [o.avoid_opening for o in gen.options] == [""]
+    assert done["abstained"] is False and done["refusal_logprob"] == pytest.approx(math.log(0.05), abs=1e-3)
 
 
 def test_by_evidence_weak_retrieval_outweighs_low_odds(ask: Callable[..., Any]) -> None:
