@@ -43,9 +43,10 @@ class EvidenceModel:
 # unanswerable questions, with the two worked examples, the bundled e5 embedder and 1.5B model:
 # LIT-RAGBench-en (all 114, each question over its own passages) and JSQuAD-valid (100 questions,
 # asked once with their paragraph and once without it, 59 of them: `answer_quality.py --without-gold`).
-# The odds' weight came out at zero (held to be >= 0): the model is sure of itself on JSQuAD's unanswerable questions
-# (median odds 0.03) and unsure on LIT's answerable ones, so only retrieval's evidence carries across
-# sets. Another embedder's similarities are on another scale: the service then leaves it to the model.
+# The odds' weight came out at zero (held to be >= 0): the model is sure of itself on JSQuAD's
+# unanswerable questions (median odds 0.03) and unsure on LIT's answerable ones, so only retrieval's
+# evidence carries across sets. Another embedder's similarities are on another scale: the service
+# then leaves the decision to the model.
 FITTED = EvidenceModel(bias=28.76, dense=-30.36, coverage=-3.56, refusal=0.0)
 
 
