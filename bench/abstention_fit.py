@@ -64,16 +64,15 @@ def load(spec_a: str, spec_b: str) -> list[dict[str, Any]]:
     """Rows of run A (the model decides) paired with run B (refusal ruled out). Where there was no B
     run for a run (``-`` in its place), an answerable question keeps its own reply and an unanswerable
     one counts as answered when insisted on: the worst case for a policy that insists."""
-    a = read_rows(spec_a)
-    b_parts = spec_b.split("+")
-    a_parts = spec_a.split("+")
+    a_parts, b_parts = spec_a.split("+"), spec_b.split("+")
     if len(b_parts) != len(a_parts):
         raise SystemExit(f"{spec_a} and {spec_b}: as many B runs as A runs (- for none)")
-    b: list[dict[str, Any] | None] = []
+    pairs: list[tuple[dict[str, Any], dict[str, Any] | None]] = []
     for pa, pb in zip(a_parts, b_parts, strict=True):
-        b += [None] * len(read_rows(pa)) if pb == "-" else read_rows(pb)
+        xs = read_rows(pa)  # each run's file read once
+        pairs += zip(xs, [None] * len(xs) if pb == "-" else read_rows(pb), strict=True)
     rows = []
-    for x, y in zip(a, b, strict=True):
+    for x, y in pairs:
         if y is None:
             y = x if x["answerable"] else {**x, "abstained": False, "contains": False}
         assert x["q"] == y["q"], (x["q"], y["q"])
