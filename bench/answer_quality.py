@@ -393,6 +393,7 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 "abstained": r["abstained"],
                 "abstain_reason": r.get("abstain_reason"),
                 "cited_gold": [d in gold for d in cited_docs],
+                "source_gold": [d in gold for d in r.get("source_docs", [])],  # by source number - 1
                 "statuses": [c["status"] for c in r["citations"]],
                 "supports": [round(c["support"], 3) for c in r["citations"]],
                 # what the support score alone (the check before key terms) flags, same answers

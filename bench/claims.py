@@ -15,7 +15,10 @@ holds the reference answer is the faithful claim, and from it:
   different ending (である/だ -> です, a trailing clause dropped): what a model writes when it
   answers in a few words;
 - paraphrase (model): the bundled generator asked to reword the sentence keeping its facts; kept only
-  when the rewording still contains the answer and every number of the sentence.
+  when the rewording still contains the answer and every number of the sentence;
+- bare: the reference answer alone (「18世紀」, "1943"), as a model answers in a few words, and the
+  same with its number or name replaced as above: with no words around it, only the question can
+  tell the fact of another sentence from the answer.
 
 Each claim is checked as the answering service checks a sentence (app.core.citations.check_citations,
 the claim citing [1] = the whole context, the question passed along). `flagged` is the share whose
@@ -91,9 +94,17 @@ def load_items(path: Path) -> list[Item]:
 
 def swapped(item: Item, rng: random.Random) -> tuple[str, str] | None:
     """(claim, kind) with the answer's number or name replaced from elsewhere in the passage."""
+    swap = replaced(item, rng)
+    if swap is None:
+        return None
     lead = len(item.sentence) - len(item.sentence.lstrip())
     at = item.offset - lead
-    before, after = item.sentence[:at], item.sentence[at + len(item.answer) :]
+    return item.sentence[:at] + swap[0] + item.sentence[at + len(item.answer) :], swap[1]
+
+
+def replaced(item: Item, rng: random.Random) -> tuple[str, str] | None:
+    """(answer, kind): the reference answer with its number or name replaced by another of the passage
+    from outside the answer's sentence."""
     rest = item.context.replace(item.sentence, " ")
     number = _DIGITS.search(item.answer)
     if number:
@@ -101,8 +112,7 @@ def swapped(item: Item, rng: random.Random) -> tuple[str, str] | None:
         others = sorted({n for n in _DIGITS.findall(rest) if _value(n) not in present})
         if not others:
             return None
-        new = item.answer[: number.start()] + rng.choice(others) + item.answer[number.end() :]
-        return before + new + after, "number"
+        return item.answer[: number.start()] + rng.choice(others) + item.answer[number.end() :], "number"
     names = [t.text for t in key_terms(item.answer) if t.kind == "name"]
     if not names:
         return None
@@ -111,8 +121,7 @@ def swapped(item: Item, rng: random.Random) -> tuple[str, str] | None:
     if not candidates:
         return None
     target = max(names, key=len)
-    new = item.answer.replace(target, rng.choice(candidates), 1)
-    return before + new + after, "name"
+    return item.answer.replace(target, rng.choice(candidates), 1), "name"
 
 
 def rule_paraphrase(item: Item) -> str | None:
@@ -215,6 +224,8 @@ def main() -> int:
     t0 = time.perf_counter()
     rows: dict[str, list[dict[str, Any]]] = {"faithful": [], "swapped_number": [], "swapped_name": []}
     rows["paraphrase_rules"] = []
+    rows |= {"bare_reference": [], "bare_swapped_number": [], "bare_swapped_name": []}
+    bare_rng = random.Random(args.seed + 1)  # the sentence swaps above draw the same as before
     misses: list[dict[str, Any]] = []
     for item in items:
         rows["faithful"].append(check(item, item.sentence))
@@ -231,6 +242,10 @@ def main() -> int:
                 rows["paraphrase_rules"].append(result)
                 if result["flagged"] and len(misses) < args.examples * 2:
                     misses.append({"kind": "paraphrase flagged", "claim": para, "missing": result["missing"]})
+        bare = replaced(item, bare_rng)
+        if bare is not None:  # the answer alone, as a model answers in a few words: right, then swapped
+            rows["bare_reference"].append(check(item, item.answer))
+            rows[f"bare_swapped_{bare[1]}"].append(check(item, bare[0]))
     check_s = time.perf_counter() - t0
     claims = sum(len(v) for v in rows.values())
 
@@ -259,6 +274,7 @@ def main() -> int:
                 "seed": args.seed,
                 "swapped": summarise(swaps),
                 "paraphrases": summarise(paraphrases),
+                "bare_swapped": summarise(rows["bare_swapped_number"] + rows["bare_swapped_name"]),
                 **{k: summarise(v) for k, v in rows.items()},
                 "check_ms_per_claim": round(check_s * 1000 / max(claims, 1), 3),
                 "examples": misses,

@@ -21,7 +21,7 @@ from typing import Literal
 from app.core.chunking import sentence_spans
 from app.core.crosslingual import Similar, across, to_support, unbacked
 from app.core.key_terms import Term, TermIndex, contexts, key_terms, topic_spans
-from app.core.question_type import asks_for_number, gives_number
+from app.core.question_type import asked_about, asks_for_number, gives_number
 from app.core.support import Passage, Units, containment, content_units, has_content
 
 # Thresholds, from scoring 45 hand-written claims against real passages (ja: ../shared/corpus/seeds,
@@ -38,6 +38,13 @@ INFER_THRESHOLD = 0.7
 # A number or name of a claim is backed when one sentence of the source holds it and this share of the
 # words around it in the claim (its clause, app.core.key_terms.contexts).
 PLACE_THRESHOLD = 0.5
+# A bare answer (「4900億[1]。」) has no words around its number: the question's are its context. It is
+# flagged when the sentences holding it hold under ASK_HERE of the question's words and another sentence
+# of the source holds ASK_GAP more (GPT-3's token count given for its parameter count). From
+# bench/claims.py's bare answers (a reference answer against another number or name of its passage):
+# JSQuAD-valid and XQuAD-en, figures in README's claims table.
+ASK_HERE = 0.34
+ASK_GAP = 0.5
 
 Status = Literal["verified", "unsupported", "inferred"]
 Marker = tuple[int, int, tuple[int, ...]]
@@ -143,7 +150,7 @@ def check_citations(
     passages = {s.number: _Source(s.text, s.title) for s in sources}
     if len(passages) != len(sources):
         raise ValueError("source numbers must be unique")
-    asked = TermIndex(question) if question else None
+    asked = _Asked.of(question, topic) if question else None
     text, invalid = answer, set[int]()
     while True:  # a removal can join its neighbours into a new marker: "[[7]8]"
         cleaned, dropped = _drop_invalid(text, passages.keys())
@@ -191,6 +198,25 @@ def check_citations(
     return CitationReport(text, sentences, citations, sorted(invalid), unsupported, answers_question=not off)
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """The question as the check reads it: its numbers and names, and what it asks about (its other
+    words, without the asking: パラメータ数 of 「GPT-3のパラメータ数は？」)."""
+
+    terms: TermIndex
+    about: Units | None  # None when too few words are left to place anything by
+
+    @classmethod
+    def of(cls, question: str, own: str = "") -> _Asked:
+        """``own``: the user's own words, where ``question`` joins a follow-up with the question before
+        it (「パラメータ数は？」 after 「GPT-3の学習データの量は？」 asks about パラメータ数 alone)."""
+        for text in (own, question) if own else (question,):
+            about = content_units(asked_about(text, [t.text for t in key_terms(text)]))
+            if has_content(about):
+                return cls(TermIndex(question), about)
+        return cls(TermIndex(question), None)
+
+
 class _Source:
     """One source: its windows for support and, made on first use, the terms of each sentence."""
 
@@ -217,7 +243,7 @@ class _Source:
         claim_text: str,
         claim: Units,
         terms: list[Term],
-        asked: TermIndex | None,
+        asked: _Asked | None,
         similar: Similar | None = None,
     ) -> tuple[float, tuple[int, int], tuple[str, ...]]:
         """Support, evidence span and the terms of the claim this source does not back. A claim in
@@ -228,7 +254,7 @@ class _Source:
         return self._check_words(claim_text, claim, terms, asked)
 
     def _check_words(
-        self, claim_text: str, claim: Units, terms: list[Term], asked: TermIndex | None
+        self, claim_text: str, claim: Units, terms: list[Term], asked: _Asked | None
     ) -> tuple[float, tuple[int, int], tuple[str, ...]]:
         score, span = self.passage.support(claim)
         whole = self._whole = self._whole or TermIndex(self.text)
@@ -238,11 +264,17 @@ class _Source:
         topics = {
             t.key: spans
             for t in terms
-            if asked is not None and asked.has(t) and whole.has(t) and (spans := topic_spans(claim_text, t))
+            if asked is not None
+            and asked.terms.has(t)
+            and whole.has(t)
+            and (spans := topic_spans(claim_text, t))
         }
         blanked = [span for spans in topics.values() for span in spans]
+        about = asked.about if asked is not None else None
         missing = tuple(
-            t.text for t in terms if t.key not in topics and not self._backs(t, claim_text, blanked, whole)
+            t.text
+            for t in terms
+            if t.key not in topics and not self._backs(t, claim_text, blanked, whole, about)
         )
         return score, span, missing
 
@@ -258,27 +290,54 @@ class _Source:
         best = max(range(len(spans)), key=lambda i: (scores[i], -i))
         return to_support(scores[best]), spans[best], unbacked(claim_text, self.text)
 
-    def _backs(self, term: Term, claim_text: str, topics: list[tuple[int, int]], whole: TermIndex) -> bool:
+    def _backs(
+        self,
+        term: Term,
+        claim_text: str,
+        topics: list[tuple[int, int]],
+        whole: TermIndex,
+        about: Units | None = None,
+    ) -> bool:
         """Does a sentence of the source hold ``term`` together with the words around it in the claim?
         "推計で2010人" is not backed by a passage that says 2010 only as a year in another sentence. A
-        term with too few words around it to place (Answer: 1998.) needs only to be in the source."""
+        term with too few words around it to place (Answer: 1998.) is placed by what the question
+        asks ``about``, if given: it must not come from a sentence about something else."""
         if not whole.has(term):
             return False
         places = [around for around in contexts(claim_text, term, topics) if has_content(around)]
         if not places:
-            return True
-        if self._sentences is None:
-            self._sentences = [(TermIndex(self.text[a:b]), keys) for a, b, keys in _clauses(self.passage)]
+            return about is None or self._answers(term, about)
         return any(
             index.has(term) and containment(around, keys) >= PLACE_THRESHOLD
             for around in places
-            for index, keys in self._sentences
+            for index, keys in self.sentences()
         )
+
+    def _answers(self, term: Term, about: Units) -> bool:
+        """Could ``term``, given alone as the answer, answer a question ``about`` these words? Not when
+        the sentences holding it hold few of them and another sentence holds clearly more: the slide
+        line 「GPT-3の場合、データに含まれる総トークン数は約4900億」 beside 「モデルのパラメータの数」
+        does not give GPT-3's parameter count."""
+        here, elsewhere = 0.0, 0.0
+        for index, keys in self.sentences():
+            share = containment(about, keys)
+            if index.has(term):
+                here = max(here, share)
+            else:
+                elsewhere = max(elsewhere, share)
+        return here >= ASK_HERE or elsewhere < here + ASK_GAP
+
+    def sentences(self) -> list[tuple[TermIndex, frozenset[str]]]:
+        if self._sentences is None:
+            self._sentences = [(TermIndex(self.text[a:b]), keys) for a, b, keys in _clauses(self.passage)]
+        return self._sentences
 
 
 # What ends a sentence at the end of a line; a line that ends otherwise was wrapped (a PDF's text layer
 # keeps its line breaks: 「労働基準法(昭和 22 年法律第 49\n号)第 65 条に規定する」).
 _ENDS_SENTENCE = re.compile(r"[。．.!?！？:：」』)）\]]\s*$")
+# What opens a new item at the start of a line (a slide's bullets): the line before it ended its item.
+_OPENS_ITEM = re.compile(r"\s*(?:[•・●○■□◆◇▪‣*-]|\d{1,2}[.)](?!\d))")
 
 
 def _unnamed(topic: str, question: str, cited: Sequence[_Source]) -> tuple[str, ...]:
@@ -323,10 +382,12 @@ def _one_edit(a: str, b: str) -> bool:
 
 def _clauses(passage: Passage) -> list[tuple[int, int, frozenset[str]]]:
     """The passage's sentences, each joined with the next where a line break cut it mid-sentence, so a
-    number and the words around it on two wrapped lines are still read as one place."""
+    number and the words around it on two wrapped lines are still read as one place. A line that
+    opens with a bullet starts a new item: slide lines end without punctuation."""
     text, out = passage.text, list[tuple[int, int, frozenset[str]]]()
     for a, b, keys in passage.sentences:
-        if out and "\n" in text[out[-1][1] : a] and not _ENDS_SENTENCE.search(text[out[-1][0] : out[-1][1]]):
+        wrapped = out and "\n" in text[out[-1][1] : a] and not _OPENS_ITEM.match(text, a)
+        if wrapped and not _ENDS_SENTENCE.search(text[out[-1][0] : out[-1][1]]):
             prev = out.pop()
             out.append((prev[0], b, prev[2] | keys))
         else:

@@ -26,6 +26,22 @@ _NUMBER = re.compile(
 )
 
 
+# How a question asks, apart from what it asks about: the asking phrases above and the bare
+# interrogatives (何, 誰, "what" and the like are stop words already).
+_INTERROGATIVE = re.compile(
+    r"何|誰|どこ|いつ|どれ|どの|どんな|なぜ|どう|いかに|\b(?:in )?what (?:kind|type) of\b", re.IGNORECASE
+)
+
+
+def asked_about(question: str, terms: list[str]) -> str:
+    """The question without how it asks and without ``terms`` (its numbers and names, as written):
+    what it asks about. 「GPT-3のパラメータ数は何個？」 with ["GPT-3"] -> 「 のパラメータ数は  ？」."""
+    text = unicodedata.normalize("NFKC", question)
+    for term in sorted(terms, key=len, reverse=True):
+        text = text.replace(unicodedata.normalize("NFKC", term), " | ")
+    return _INTERROGATIVE.sub(" | ", _ASKS_NUMBER.sub(" | ", text))
+
+
 def asks_for_number(question: str) -> bool:
     return _ASKS_NUMBER.search(unicodedata.normalize("NFKC", question)) is not None
 

@@ -1,0 +1,84 @@
+"""A bare answer (「4900億[1]。」) has no words of its own to place its number by: the question's words
+are its context (#15, item 2: "numbers … that the cited window does not contain" in the sense that
+matters, the number for what was asked). Found asking the seed slides 「GPT-3のパラメータ数は？」: the
+model gave the training-token count of the line below the heading 「Transformerのパラメータ」."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.citations import SourceRef, check_citations
+from app.core.question_type import asked_about
+from tests.support.ci import require_module
+
+pytestmark = pytest.mark.unit
+
+# The seed slides' lines, as the passage shows them (../shared/corpus/seeds/llm-lecture-slides-ja.txt).
+SLIDE = """• モデルのパラメータの数 (100億個以上を基準とする文献も)
+• データとして大量のテキストを用意し、テキストに含まれるトークンの並びに対して
+    高い確率を出力するようにパラメータを修正する(学習する)
+Transformerのパラメータ
+    • GPT-3の場合、データに含まれる総トークン数は約4900億
+    データとなる大量のテキスト(固定)"""
+
+
+def status(answer: str, question: str, page: str = SLIDE) -> tuple[str, tuple[str, ...]]:
+    (c,) = check_citations(answer, [SourceRef(1, page)], question=question).citations
+    return c.status, c.missing
+
+
+def test_a_bare_number_from_a_line_about_something_else_is_flagged() -> None:
+    assert status("4900億[1]。", "GPT-3のパラメータ数は？") == ("unsupported", ("4900",))
+    assert status("約4900億です[1]。", "GPT-3のパラメータ数は？")[0] == "unsupported"
+    # the same number for the question it does answer holds, and so does a sentence that says what it
+    # counts (true, if not what was asked: its own words place it)
+    assert status("4900億[1]。", "GPT-3の学習データの総トークン数は？") == ("verified", ())
+    assert status("GPT-3の総トークン数は約4900億です[1]。", "GPT-3のパラメータ数は？")[0] == "verified"
+
+
+def test_a_bullet_starts_its_own_line() -> None:
+    """The heading above the bullet doesn't lend its words to the bullet's number. Without the bullet
+    the line would read as the heading's wrapped continuation, 「パラメータ」 beside 4900億."""
+    wrapped = SLIDE.replace("\n    • GPT-3", "\n    GPT-3")
+    assert status("4900億[1]。", "GPT-3のパラメータ数は？", wrapped)[0] == "verified"
+    assert status("4900億[1]。", "GPT-3のパラメータ数は？", SLIDE)[0] == "unsupported"
+
+
+def test_a_terse_answer_from_the_sentence_that_answers_holds() -> None:
+    page = "1990年の総選挙の際、共産党議員が議席を保持してきた選挙区に新人候補を立てた。党の創立は1922年。"
+    question = "共産党議員が議席を保持してきた選挙区に新人候補を立てたのは何年？"
+    assert status("1990年[1]。", question, page)[0] == "verified"
+    assert status("1922年[1]。", question, page) == ("unsupported", ("1922",))
+    # a question with too few words of its own to place anything by asks nothing of the number
+    assert status("1922年[1]。", "それは何年？", page)[0] == "verified"
+
+
+def test_a_bare_name_is_placed_the_same_way() -> None:
+    require_module("fugashi")  # Japanese names are found by MeCab
+    page = "初代の社長は山田太郎である。創業の地は大阪で、工場の設計は鈴木一郎が担った。"
+    assert status("山田太郎[1]。", "初代の社長は誰か？", page)[0] == "verified"
+    assert status("鈴木一郎[1]。", "初代の社長は誰か？", page)[0] == "unsupported"
+
+
+def test_what_a_question_asks_about() -> None:
+    assert "パラメータ数" in asked_about("GPT-3のパラメータ数は何個？", ["GPT-3"])
+    for gone in ("GPT-3", "何", "何個"):
+        assert gone not in asked_about("GPT-3のパラメータ数は何個？", ["GPT-3"])
+    question = "How many people was the population of Warsaw in 1901?"
+    assert "population" in asked_about(question, ["Warsaw", "1901"])
+    assert "how many" not in asked_about(question, []).lower()
+
+
+def test_a_follow_up_is_held_to_its_own_words() -> None:
+    """The service checks with the search query, which joins a follow-up with the question before it;
+    the follow-up's own words say what it asks about."""
+    joined = "GPT-3の学習データの総トークン数は？ GPT-3のパラメータ数は？"
+
+    def check(topic: str) -> str:
+        report = check_citations("4900億[1]。", [SourceRef(1, SLIDE)], question=joined, topic=topic)
+        return report.citations[0].status
+
+    assert check("GPT-3のパラメータ数は？") == "unsupported"
+    assert check("GPT-3の学習データの総トークン数は？") == "verified"
+    # with too few words of its own, the joined query decides: half of it is what the line says
+    assert check("それは？") == "verified"
