@@ -17,6 +17,7 @@ from app.core.errors import ShioriError
 from app.core.settings import Settings
 
 if TYPE_CHECKING:
+    from app.services.answer_events import CitationOut, CitationsEvent
     from ingestion.backfill_boxes import BackfillReport, DocumentBackfill
 
 logger = logging.getLogger("shiori")
@@ -249,6 +250,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     assert container.answers is not None
     sources: list[SourceOut] = []
     cited: set[int] = set()
+    check: CitationsEvent | None = None
     try:
         for ev in container.answers.stream(AskRequest(args.question, args.collection, k=args.k)):
             if isinstance(ev, SourcesEvent):
@@ -257,13 +259,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 sys.stdout.write(ev.text)
                 sys.stdout.flush()
             elif isinstance(ev, CitationsEvent):
-                cited = {c.number for c in ev.citations}
+                cited = {c.number for c in ev.citations if c.status != "unsupported"}
+                check = ev
             elif isinstance(ev, ErrorEvent):
                 print(f"\nerror: {ev.detail}", file=sys.stderr)
             elif isinstance(ev, DoneEvent):
                 print()
                 if ev.abstained:
                     print("(no answer in the documents)", file=sys.stderr)
+                elif check is not None:
+                    for line in check_lines(check):
+                        print(line)
                 timing = f"retrieval {ev.retrieval_ms:.0f} ms"
                 if ev.ttft_ms is not None:
                     timing += f", first token {ev.ttft_ms / 1000:.1f} s, {ev.tokens_per_s} tokens/s"
@@ -271,12 +277,34 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         container.close()
     if sources:
-        print("\nSources:")
+        print("\nSources (* backs the answer):")
         for s in sources:
             label = f" ({s.page_label})" if s.page_label and s.page_label != str(s.page) else ""
             mark = "*" if s.number in cited else " "
             print(f"{mark}[{s.number}] {s.title} — p.{s.page}{label}")
     return 0
+
+
+def check_lines(check: CitationsEvent) -> list[str]:
+    """What the citation check found, one warning per line (the UI shows the same on the answer): a
+    sentence no source backs, a cited source that doesn't hold its sentence (with the numbers and
+    names it lacks), an answer with no number where one is asked for."""
+    lines = []
+    for i, sentence in enumerate(check.sentences):
+        flagged = [c for c in check.citations if c.sentence_index == i and c.status == "unsupported"]
+        text = " ".join(sentence.text.split())
+        if not sentence.supported:
+            lines.append(f"! not backed by the sources: {text}{_lacking(flagged)}")
+        else:
+            lines += [f"! [{c.number}] does not back: {text}{_lacking([c])}" for c in flagged]
+    if not check.answers_question:
+        lines.append("! the question asks for a number, and this answer gives none")
+    return lines
+
+
+def _lacking(citations: list[CitationOut]) -> str:
+    missing = list(dict.fromkeys(m for c in citations for m in c.missing))
+    return f" (the source does not back: {', '.join(missing)})" if missing else ""
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
