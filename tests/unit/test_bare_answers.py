@@ -10,16 +10,9 @@ import pytest
 from app.core.citations import SourceRef, check_citations
 from app.core.question_type import asked_about
 from tests.support.ci import require_module
+from tests.support.seeds import GPT3_SLIDE as SLIDE
 
 pytestmark = pytest.mark.unit
-
-# The seed slides' lines, as the passage shows them (../shared/corpus/seeds/llm-lecture-slides-ja.txt).
-SLIDE = """• モデルのパラメータの数 (100億個以上を基準とする文献も)
-• データとして大量のテキストを用意し、テキストに含まれるトークンの並びに対して
-    高い確率を出力するようにパラメータを修正する(学習する)
-Transformerのパラメータ
-    • GPT-3の場合、データに含まれる総トークン数は約4900億
-    データとなる大量のテキスト(固定)"""
 
 
 def status(answer: str, question: str, page: str = SLIDE) -> tuple[str, tuple[str, ...]]:

@@ -9,18 +9,9 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from tests.support.seeds import GPT3_SLIDE as SLIDE
 
 pytestmark = pytest.mark.unit
-
-# The seed slides' lines (../shared/corpus/seeds/llm-lecture-slides-ja.txt), where
-# 「GPT-3のパラメータ数は？」 drew the training-token count from the bundled model.
-SLIDE = """• モデルのパラメータの数 (100億個以上を基準とする文献も)
-• データとして大量のテキストを用意し、テキストに含まれるトークンの並びに対して
-    高い確率を出力するようにパラメータを修正する(学習する)
-Transformerのパラメータ
-    • GPT-3の場合、データに含まれる総トークン数は約4900億
-    データとなる大量のテキスト(固定)
-"""
 
 
 @pytest.fixture
