@@ -26,7 +26,11 @@ from ingestion.ocr import DocumentOcr, make_document_ocr, unavailable_reason
 
 logger = logging.getLogger(__name__)
 
-EMBED_GROUP = 128  # texts per encode call: big enough for length-sorted batches, small for progress
+EMBED_GROUP = 128  # texts per encode call at most: big enough for length-sorted batches
+# Smaller documents are embedded in groups of whole encoder batches (32 texts), at least four steps
+# where there are enough chunks: one group of 56 showed "embedding 0/56" until it was done.
+EMBED_BATCH = 32
+EMBED_STEPS = 4
 
 
 @dataclass
@@ -184,7 +188,7 @@ class Pipeline:
     def _embed(self, drafts: list[ChunkDraft], progress: Progress, keeper: LeaseKeeper) -> np.ndarray:
         progress.set(stage="embedding")
         parts = []
-        for start, group in _groups(drafts, EMBED_GROUP):
+        for start, group in _groups(drafts, embed_group(len(drafts))):
             parts.append(self.embedder.embed_documents([d.text for d in group]))
             progress.set(chunks_done=start + len(group))
             keeper.check()
@@ -263,6 +267,13 @@ def _chunk_row(document_id: int, d: ChunkDraft, vector: np.ndarray) -> dict[str,
         "token_count": d.token_count,
         "embedding": np.asarray(vector, dtype="<f4").tobytes(),
     }
+
+
+def embed_group(chunks: int) -> int:
+    """Texts per encode call for a document of ``chunks``: whole batches, EMBED_STEPS steps of
+    progress where the document is long enough, never more than EMBED_GROUP."""
+    batches = -(-chunks // (EMBED_STEPS * EMBED_BATCH))  # ceil
+    return min(EMBED_GROUP, max(1, batches) * EMBED_BATCH)
 
 
 def _groups(items: list[ChunkDraft], size: int) -> Iterator[tuple[int, list[ChunkDraft]]]:
