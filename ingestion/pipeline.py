@@ -27,9 +27,8 @@ from ingestion.ocr import DocumentOcr, make_document_ocr, unavailable_reason
 logger = logging.getLogger(__name__)
 
 EMBED_GROUP = 128  # texts per encode call at most: big enough for length-sorted batches
-# Smaller documents are embedded in groups of whole encoder batches (32 texts), at least four steps
-# where there are enough chunks: one group of 56 showed "embedding 0/56" until it was done.
-EMBED_BATCH = 32
+# Smaller documents are embedded in groups of whole encoder batches (embedding.batch_size), at least
+# four steps where there are enough chunks: one group of 56 showed "embedding 0/56" until it was done.
 EMBED_STEPS = 4
 
 
@@ -188,7 +187,8 @@ class Pipeline:
     def _embed(self, drafts: list[ChunkDraft], progress: Progress, keeper: LeaseKeeper) -> np.ndarray:
         progress.set(stage="embedding")
         parts = []
-        for start, group in _groups(drafts, embed_group(len(drafts))):
+        size = embed_group(len(drafts), self.settings.embedding.batch_size)
+        for start, group in _groups(drafts, size):
             parts.append(self.embedder.embed_documents([d.text for d in group]))
             progress.set(chunks_done=start + len(group))
             keeper.check()
@@ -269,11 +269,11 @@ def _chunk_row(document_id: int, d: ChunkDraft, vector: np.ndarray) -> dict[str,
     }
 
 
-def embed_group(chunks: int) -> int:
-    """Texts per encode call for a document of ``chunks``: whole batches, EMBED_STEPS steps of
-    progress where the document is long enough, never more than EMBED_GROUP."""
-    batches = -(-chunks // (EMBED_STEPS * EMBED_BATCH))  # ceil
-    return min(EMBED_GROUP, max(1, batches) * EMBED_BATCH)
+def embed_group(chunks: int, batch: int) -> int:
+    """Texts per encode call for a document of ``chunks``: whole batches of ``batch``, EMBED_STEPS
+    steps of progress where the document is long enough, never more than EMBED_GROUP (or one batch)."""
+    batches = -(-chunks // (EMBED_STEPS * batch))  # ceil
+    return max(batch, min(EMBED_GROUP, batches * batch))
 
 
 def _groups(items: list[ChunkDraft], size: int) -> Iterator[tuple[int, list[ChunkDraft]]]:
