@@ -261,6 +261,9 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
             elif isinstance(ev, CitationsEvent):
                 cited = {c.number for c in ev.citations if c.status != "unsupported"}
                 check = ev
+                if ev.revised_from is not None:  # the answer above was flagged; this one passed the check
+                    print("\n! the sources do not back the answer above; asked again from one source:")
+                    sys.stdout.write(ev.answer)
             elif isinstance(ev, ErrorEvent):
                 print(f"\nerror: {ev.detail}", file=sys.stderr)
             elif isinstance(ev, DoneEvent):

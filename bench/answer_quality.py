@@ -72,6 +72,7 @@ def ask(container: Any, question: str, collection: str) -> dict[str, Any]:
             out["citations"] = [c.model_dump() for c in ev.citations]
             out["sentences_supported"] = [x.supported for x in ev.sentences]
             out["answers_question"] = ev.answers_question
+            out["revised_from"] = ev.revised_from
         elif isinstance(ev, DoneEvent):
             out.update(ev.model_dump())
     out["total_ms"] = (time.perf_counter() - t0) * 1000
@@ -317,6 +318,9 @@ def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
     def shown(group: list[dict[str, Any]]) -> float | None:
         return round(sum(1 for r in group if any_flag(r)) / len(group), 4) if group else None
 
+    def revised(group: list[dict[str, Any]]) -> float | None:
+        return round(sum(1 for r in group if r.get("revised_from")) / len(group), 4) if group else None
+
     answered = [r for r in rows if not r["abstained"] and r["answerable"]]
     right = [r for r in answered if r["contains"]]
     wrong = [r for r in answered if not r["contains"]]
@@ -328,6 +332,9 @@ def flag_rates(rows: list[dict[str, Any]]) -> dict[str, Any]:
         # any flag the reader sees: an unsupported citation or sentence, or no number where one is asked
         "any_flag_when_right": shown(right),
         "any_flag_when_wrong": shown(wrong),
+        # the UI's "Revised" note: the first answer was flagged and replaced (not a flag on this one)
+        "revised_when_right": revised(right),
+        "revised_when_wrong": revised(wrong),
         "answered_unanswerable": len(invented),
         "any_flag_when_unanswerable": shown(invented),
         "flagged_when_right_lexical_only": share(right, lexical=True),
@@ -342,6 +349,31 @@ def any_flag(row: dict[str, Any]) -> bool:
     """Does the reader see a warning on this answer?"""
     unsupported = "unsupported" in row["statuses"] or not all(row.get("sentences_supported", []))
     return unsupported or not row.get("answers_question", True)
+
+
+def recheck(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How often the check's flag sent an answer back to the model (answer.recheck), how often the
+    second attempt replaced it, what that did to answers that hold the reference, and what it took
+    (after the streamed answer: time to first token doesn't include it)."""
+    ran = [r for r in rows if r.get("recheck_ms") is not None]
+    revised = [r for r in ran if r.get("revised_from") is not None]
+    answerable = [r for r in rows if r["answerable"]]
+    return {
+        "ran": len(ran),
+        "revised": len(revised),
+        "wrong_to_right": sum(
+            1 for r in revised if r["answerable"] and r["contains"] and not r["first_contains"]
+        ),
+        "right_to_wrong": sum(
+            1 for r in revised if r["answerable"] and r["first_contains"] and not r["contains"]
+        ),
+        "revised_and_wrong": sum(1 for r in revised if r["answerable"] and not r["contains"]),
+        "revised_when_unanswerable": sum(1 for r in revised if not r["answerable"]),
+        "contains_as_streamed": round(sum(r["first_contains"] for r in answerable) / len(answerable), 4)
+        if answerable
+        else None,
+        "ms": summary([r["recheck_ms"] for r in ran]),
+    }
 
 
 def second_look(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -402,6 +434,13 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
                 ),
                 "missing": sorted({m for c in r["citations"] for m in c.get("missing", [])}),
                 "contains": bool(q.answerable and contains_answer(answer, q.answers)),
+                # answer.recheck: the streamed answer, when a second attempt replaced it
+                "revised_from": r.get("revised_from"),
+                "first_contains": bool(
+                    q.answerable
+                    and contains_answer(MARKER.sub("", r.get("revised_from") or answer).strip(), q.answers)
+                ),
+                "recheck_ms": r.get("recheck_ms"),
                 # the reference in an answer to a question asked without its gold passage (--without-gold)
                 "contains_reference": bool(
                     q.answers and not r["abstained"] and contains_answer(answer, q.answers)
@@ -449,6 +488,7 @@ def run_questions(container: Any, corpora: dict[str, Any], questions: list[Any])
         "citations": citation_kinds(rows),
         "reading": reading(rows),
         "second_look": second_look(rows),
+        "recheck": recheck(rows),
         "abstain_reasons": {
             reason: sum(1 for r in rows if r["abstain_reason"] == reason)
             for reason in sorted({r["abstain_reason"] for r in rows if r["abstain_reason"]})

@@ -102,6 +102,13 @@ class CitationReport:
     # its words may all be in the source, but it answers something else.
     answers_question: bool = True
 
+    @property
+    def flagged(self) -> bool:
+        """Does the reader see a warning: a citation that doesn't back its sentence, a sentence no
+        source backs, or no number where the question asks for one."""
+        unsupported = any(c.status == "unsupported" for c in self.citations)
+        return unsupported or bool(self.unsupported_sentences) or not self.answers_question
+
 
 def find_markers(text: str) -> list[Marker]:
     """(start, end, numbers) of each citation marker, numbers unique in written order."""
@@ -209,10 +216,13 @@ class _Asked:
     @classmethod
     def of(cls, question: str, own: str = "") -> _Asked:
         """``own``: the user's own words, where ``question`` joins a follow-up with the question before
-        it (「パラメータ数は？」 after 「GPT-3の学習データの量は？」 asks about パラメータ数 alone)."""
+        it (「パラメータ数は？」 after 「GPT-3の学習データの量は？」 asks about パラメータ数 alone). A
+        follow-up's own words decide even when they are few (「その高さは？」: 高さ, not the 完成 of the
+        「東京タワーはいつ完成しましたか？」 before it); only one with none left is read joined."""
+        follow_up = bool(own) and own.strip() != question.strip()
         for text in (own, question) if own else (question,):
             about = content_units(asked_about(text, [t.text for t in key_terms(text)]))
-            if has_content(about):
+            if has_content(about) or (follow_up and text is own and about):
                 return cls(TermIndex(question), about)
         return cls(TermIndex(question), None)
 

@@ -165,6 +165,15 @@ def question_coverage(question: str, texts: Sequence[str]) -> float | None:
     return len(wanted & _units(" ".join(texts))) / len(wanted)
 
 
+def most_covered(question: str, sources: Sequence[PackedSource]) -> PackedSource:
+    """The source whose shown text holds the largest share of the question's content units (the first
+    in search order on a tie, and when the question has none)."""
+    if not sources:
+        raise ValueError("no sources")
+    shares = [question_coverage(question, [s.text]) or 0.0 for s in sources]
+    return sources[shares.index(max(shares))]
+
+
 def select_sentences(
     question: str, text: str, *, neighbours: int = 1, min_keep: int = 1, tight: bool = False
 ) -> list[tuple[int, int]]:

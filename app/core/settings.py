@@ -132,6 +132,12 @@ class AnswerSettings(BaseModel):
     second_look: bool = False
     second_look_below: float | None = Field(None, ge=-1, le=1)
     second_look_tokens: int = Field(48, ge=8, le=256)  # what the model may write for its queries
+    # A second attempt when the citation check flags the answer (a sentence no source backs, a cited
+    # source that doesn't hold its sentence, no number where one is asked): the model answers once
+    # more from the one source that holds most of the question's words, and that answer replaces the
+    # first when the check passes it (the `citations` event's `revised_from`). The first answer has
+    # streamed by then: time to first token is unchanged (README, Revised answers).
+    recheck: bool = True
     # A follow-up the rules detect ("それはいつ？") is rewritten by the model into a question that
     # stands alone, instead of being searched joined with the previous question.
     rewrite_followups: bool = False

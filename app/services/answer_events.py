@@ -100,6 +100,11 @@ class CitationsEvent(Event):
         True,
         description="False when the question asks for a number (a count, a year) and the answer gives none",
     )
+    revised_from: str | None = Field(
+        None,
+        description="The streamed answer, when the check flagged it and a second attempt from the one "
+        "source that holds most of the question's words passed: `answer` replaces it",
+    )
 
 
 class DoneEvent(Event):
@@ -133,6 +138,11 @@ class DoneEvent(Event):
     rewrite_ms: float | None = Field(
         None, description="What the model's rewrite of a follow-up into a standalone question took"
     )
+    recheck_ms: float | None = Field(
+        None,
+        description="What the second attempt took, when the check flagged the first answer (none: it "
+        "did not run); the `citations` event's `revised_from` says whether it replaced the answer",
+    )
 
 
 class ErrorEvent(Event):
@@ -158,6 +168,7 @@ class AnswerOut(BaseModel):
     sources: list[SourceOut]
     citations: list[CitationOut]
     sentences: list[AnswerSentenceOut] = Field(default_factory=list)
+    revised_from: str | None = Field(None, description="The `citations` event's `revised_from`")
     dropped: list[int] = Field(default_factory=list, description="Chunk ids that did not fit the context")
     timings: DoneEvent | None = Field(None, description="The `done` event")
     error: ErrorEvent | None = None
@@ -173,6 +184,7 @@ class AnswerOut(BaseModel):
                 out.answer += ev.text
             elif isinstance(ev, CitationsEvent):
                 out.answer, out.citations, out.sentences = ev.answer, ev.citations, ev.sentences
+                out.revised_from = ev.revised_from
             elif isinstance(ev, DoneEvent):
                 out.abstained, out.timings = ev.abstained, ev
             elif isinstance(ev, ErrorEvent):

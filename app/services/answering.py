@@ -32,6 +32,7 @@ from app.core.prompting import (
     build_messages,
     detect_language,
     fixed_prefix,
+    most_covered,
     pack_sources,
     question_coverage,
     with_retry_note,
@@ -64,6 +65,9 @@ class AskRequest:
     collection: str = "default"
     history: list[Message] = field(default_factory=list)
     k: int | None = None
+    # A flagged answer may be replaced by a second attempt (answer.recheck) that arrives whole in the
+    # `citations` event. False for a client that shows only the streamed tokens and cannot take them back.
+    revise: bool = True
 
 
 class AnswerService:
@@ -165,6 +169,10 @@ class AnswerService:
         )
         history = list(req.history)[-cfg.history_turns * 2 :] if cfg.history_turns else []
         messages = build_messages(question, packed.sources, lang, history, examples=cfg.examples)
+
+        def from_one(source: PackedSource) -> list[Message]:
+            return build_messages(question, [source], lang, history, examples=cfg.examples)
+
         events = self._generate(
             messages,
             query,
@@ -176,6 +184,7 @@ class AnswerService:
             cancel,
             best_dense=best,
             asked=question,
+            recheck_with=from_one if cfg.recheck and req.revise else None,
         )
         for ev in events:
             if isinstance(ev, DoneEvent):
@@ -300,6 +309,7 @@ class AnswerService:
         *,
         best_dense: float | None = None,
         asked: str = "",
+        recheck_with: Callable[[PackedSource], list[Message]] | None = None,
     ) -> Iterator[AnswerEvent]:
         cfg = self.settings
         options = GenerationOptions(
@@ -316,6 +326,10 @@ class AnswerService:
         attempts: tuple[list[Message], ...] = (messages, with_retry_note(messages, lang))
         refusal_lp: float | None = None
         decision: Decision = "model"
+        report: CitationReport | None = None
+        revised_from: str | None = None
+        recheck_ms: float | None = None
+        gen_s: float | None = None
         try:
             policy = cfg.answer.refuse_above is not None or cfg.answer.insist_below is not None
             if cfg.answer.read_refusal_odds or policy:
@@ -362,6 +376,15 @@ class AnswerService:
                 if shown or timed_out or cancel.is_set() or attempt == len(attempts) - 1:
                     break
                 logger.info("answer without content (%r): asking once more", text[:40])
+            gen_s = time.perf_counter() - t_start
+            if recheck_with is not None and shown and not (timed_out or cancel.is_set() or is_refusal(text)):
+                report = self._check(text, sources, query, asked)
+                if report.flagged:
+                    t_re = time.perf_counter()
+                    second = self._recheck(recheck_with, query, sources, options, cancel, deadline, asked)
+                    recheck_ms = (time.perf_counter() - t_re) * 1000
+                    if second is not None:
+                        revised_from, (text, report) = text, second
         except (GeneratorCrashed, GeneratorUnavailable) as exc:
             # The model's process died (or the external server went away) mid-answer: this answer
             # ends here, with what it said so far discarded by the client; the next one gets a
@@ -371,8 +394,9 @@ class AnswerService:
             return
         finally:
             if ticket is not None:
-                ticket.close()  # free the slot before the (cheap) citation work
-        gen_s = time.perf_counter() - t_start
+                ticket.close()  # free the slot before the citation work (a flagged answer's is done)
+        if gen_s is None:
+            gen_s = time.perf_counter() - t_start
         if timed_out:
             yield ErrorEvent(detail="The answer took too long and was stopped.", code="timeout")
         declined = decision == "refuse"  # the model's odds of refusing were high enough to go by
@@ -382,18 +406,13 @@ class AnswerService:
             if declined:  # the abstention is the first text the reader sees
                 ttft_ms = (time.perf_counter() - t_start) * 1000
             yield TokenEvent(text=text)
-        # The query, not the bare question: a follow-up's topic is in the question before it.
-        similar = EmbeddingSimilarity(self.retriever.embedder) if cfg.answer.crosslingual_support else None
-        report = check_citations(
-            text,
-            [SourceRef(s.number, s.text, s.passage.title) for s in sources],
-            question=query,
-            topic=asked,
-            similar=similar,
-        )
+            report = None
+        if report is None:
+            report = self._check(text, sources, query, asked)
         refused = empty or declined or is_refusal(text)
-        yield citations_out(report, sources)
+        yield citations_out(report, sources, revised_from=revised_from)
         tokens = self.generator.count_tokens(text) if text else 0
+        streamed = tokens if revised_from is None else self.generator.count_tokens(revised_from)
         decode_s = gen_s - (ttft_ms or 0) / 1000
         try:
             prompt_tokens: int | None = self.generator.prompt_tokens(messages)  # for OpenAI's `usage`
@@ -406,13 +425,67 @@ class AnswerService:
             cancelled=cancel.is_set() and not timed_out,
             retrieval_ms=round(retrieval_ms, 1),
             ttft_ms=round(ttft_ms, 1) if ttft_ms is not None else None,
-            tokens=tokens,
-            tokens_per_s=round((tokens - 1) / decode_s, 2) if tokens > 1 and decode_s > 0 else None,
+            tokens=tokens if revised_from is None else tokens + streamed,  # both attempts' tokens
+            # of the streamed answer (a second attempt is timed by recheck_ms)
+            tokens_per_s=round((streamed - 1) / decode_s, 2) if streamed > 1 and decode_s > 0 else None,
             generation_ms=round(gen_s * 1000, 1),
             prompt_tokens=prompt_tokens,
             dropped=dropped,
             refusal_logprob=None if refusal_lp is None else round(refusal_lp, 4),
+            recheck_ms=None if recheck_ms is None else round(recheck_ms, 1),
         )
+
+    def _check(self, text: str, sources: Sequence[PackedSource], query: str, asked: str) -> CitationReport:
+        """The citation check of ``text`` against the sources the model was shown. The query, not the
+        bare question: a follow-up's topic is in the question before it."""
+        crosslingual = self.settings.answer.crosslingual_support
+        return check_citations(
+            text,
+            [SourceRef(s.number, s.text, s.passage.title) for s in sources],
+            question=query,
+            topic=asked,
+            similar=EmbeddingSimilarity(self.retriever.embedder) if crosslingual else None,
+        )
+
+    def _recheck(
+        self,
+        prompt_for: Callable[[PackedSource], list[Message]],
+        query: str,
+        sources: Sequence[PackedSource],
+        options: GenerationOptions,
+        cancel: threading.Event,
+        deadline: float,
+        asked: str,
+    ) -> tuple[str, CitationReport] | None:
+        """A second attempt at an answer the check flagged, from the one source that holds most of the
+        question's words (a small model that copies from the wrong passage of several reads one passage
+        well), and its check. None unless it says something, doesn't decline and the check passes it:
+        then the first answer stands, flags and all. Measured in README, Revised answers."""
+        source = most_covered(query, sources)
+        text = ""
+        try:
+            tokens = self.generator.stream(prompt_for(source), options, cancel)
+            try:
+                for delta in tokens:
+                    text += delta
+                    if time.monotonic() > deadline:
+                        return None
+            finally:
+                close = getattr(tokens, "close", None)
+                if close is not None:
+                    close()
+        except (GeneratorCrashed, GeneratorUnavailable) as exc:  # the first answer is whole: keep it
+            logger.warning("second attempt at a flagged answer failed: %s", exc.detail)
+            return None
+        if cancel.is_set() or not says_something(text) or is_refusal(text):
+            return None
+        report = self._check(text, [source], query, asked)
+        logger.info(
+            "flagged answer, second attempt from [%d]: %s",
+            source.number,
+            "kept" if not report.flagged else "flagged too",
+        )
+        return None if report.flagged else (text, report)
 
 
 def evidence_score(p: Passage) -> float:
@@ -459,7 +532,9 @@ def _page_span(source: PackedSource, start: int, end: int) -> tuple[int, int]:
     return source.spans[0][0], source.spans[-1][1]
 
 
-def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> CitationsEvent:
+def citations_out(
+    report: CitationReport, sources: Sequence[PackedSource], *, revised_from: str | None = None
+) -> CitationsEvent:
     by_number = {s.number: s for s in sources}
     items = []
     for c in report.citations:
@@ -498,6 +573,7 @@ def citations_out(report: CitationReport, sources: Sequence[PackedSource]) -> Ci
         sentences=sentences,
         invalid_numbers=report.invalid_numbers,
         answers_question=report.answers_question,
+        revised_from=revised_from,
     )
 
 

@@ -73,5 +73,21 @@ def test_a_follow_up_is_held_to_its_own_words() -> None:
 
     assert check("GPT-3のパラメータ数は？") == "unsupported"
     assert check("GPT-3の学習データの総トークン数は？") == "verified"
-    # with too few words of its own, the joined query decides: half of it is what the line says
+    # with no words of its own, the joined query decides: half of it is what the line says
     assert check("それは？") == "verified"
+
+
+def test_a_follow_up_with_few_words_is_not_held_to_the_question_before_it() -> None:
+    """「その高さは？」 after 「東京タワーはいつ完成しましたか？」 asks about 高さ alone: the joined query's
+    完成 (the other sentence's word) must not place 333 on the wrong line. Found when the second
+    attempt at flagged answers (answer.recheck) ran for this answer."""
+    page = "東京タワーは1958年に完成した電波塔である。高さは333メートルである。"
+    joined = "東京タワーはいつ完成しましたか？ その高さは？"
+    (c,) = check_citations(
+        "333メートルです[1]。", [SourceRef(1, page)], question=joined, topic="その高さは？"
+    ).citations
+    assert c.status == "verified"
+    (c,) = check_citations(
+        "1958年です[1]。", [SourceRef(1, page)], question=joined, topic="その高さは？"
+    ).citations
+    assert c.status == "unsupported"

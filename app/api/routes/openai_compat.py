@@ -7,6 +7,7 @@ stream mode they come in the final chunk, before `data: [DONE]`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -123,6 +124,8 @@ async def chat_completions(
     if not body.stream:
         result = await answer_whole(request, service, req, ticket)
         return JSONResponse(_completion(cid, created, model, result))
+    # Streamed content can't be taken back: no second attempt replaces a flagged answer here.
+    req = dataclasses.replace(req, revise=False)
     cancel = threading.Event()
     events = stream_events(
         lambda: _chunks(service, req, ticket, cancel, cid, created, model),
@@ -156,6 +159,7 @@ def _completion(cid: str, created: int, model: str, result: AnswerOut) -> dict[s
         "citations": [c.model_dump(mode="json") for c in result.citations],
         "sources": [s.model_dump(mode="json") for s in result.sources],
         "abstained": result.abstained,
+        "revised_from": result.revised_from,
     }
 
 

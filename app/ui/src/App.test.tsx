@@ -158,6 +158,27 @@ describe("App", () => {
     expect(note?.textContent).toContain("asks for a number");
   });
 
+  it("replaces a flagged answer by its second attempt and keeps the first one to read", async () => {
+    await ask("How many books can members borrow?");
+    const first = "Members may borrow three books.";
+    await send("token", { text: first });
+    expect(root.querySelector("[data-testid=revised]")).toBeNull();
+    const answer = "Members may borrow up to eight books at a time.";
+    await send("citations", {
+      answer,
+      citations: [],
+      sentences: [],
+      invalid_numbers: [],
+      answers_question: true,
+      revised_from: first,
+    });
+    expect(root.querySelector(".answer-md")?.textContent).toContain("eight books");
+    expect(root.querySelector(".answer-md")?.textContent).not.toContain("three books");
+    const note = root.querySelector("[data-testid=revised]");
+    expect(note?.textContent).toContain("answered again");
+    expect(note?.querySelector("q")?.textContent).toBe(first);
+  });
+
   it("focuses the question box on /, unless the person is typing", () => {
     const box = root.querySelector<HTMLTextAreaElement>("#question");
     const name = root.querySelector<HTMLInputElement>("select#collection");

@@ -112,6 +112,9 @@ const en = {
   unsupported_sentence: "No source supports this sentence",
   missing_terms: "Not in this source: {terms}",
   no_number: "The question asks for a number, and this answer gives none. Check the sources.",
+  revised:
+    "Revised: the sources did not back the first answer, so it was answered again from the source that matches the question best.",
+  revised_first: "First answer:",
   sources_count: "{n} sources",
   sources_count_one: "1 source",
   announce_answer_done: "Answer complete.",
@@ -296,6 +299,8 @@ const ja: Record<MessageKey, string> = {
   unsupported_sentence: "この文を裏付ける出典がありません",
   missing_terms: "この出典にない語: {terms}",
   no_number: "質問は数を尋ねていますが、この回答には数がありません。出典を確認してください。",
+  revised: "修正済み: 最初の回答は出典で裏付けられなかったため、質問に最もよく合う資料から答え直しました。",
+  revised_first: "最初の回答:",
   sources_count: "出典{n}件",
   sources_count_one: "出典1件",
   announce_answer_done: "回答が完了しました。",

@@ -365,6 +365,11 @@ export interface components {
             /** Sentences */
             sentences: components["schemas"]["AnswerSentenceOut"][];
             /**
+             * Revised From
+             * @description The `citations` event's `revised_from`
+             */
+            revised_from: string | null;
+            /**
              * Dropped
              * @description Chunk ids that did not fit the context
              */
@@ -709,6 +714,11 @@ export interface components {
              * @description What the model's rewrite of a follow-up into a standalone question took
              */
             rewrite_ms: number | null;
+            /**
+             * Recheck Ms
+             * @description What the second attempt took, when the check flagged the first answer (none: it did not run); the `citations` event's `revised_from` says whether it replaced the answer
+             */
+            recheck_ms: number | null;
         };
         /**
          * ErrorEvent
@@ -1121,6 +1131,12 @@ export interface components {
              * @default true
              */
             answers_question: boolean;
+            /**
+             * Revised From
+             * @description The streamed answer, when the check flagged it and a second attempt from the one source that holds most of the question's words passed: `answer` replaces it
+             * @default null
+             */
+            revised_from: string | null;
         };
         /**
          * SourcesEvent

@@ -141,6 +141,17 @@ export function TurnView({ turn, selected, canRetry, onRetry, onShowSources, onO
           )
         )}
 
+        {turn.check?.revisedFrom && !abstained && (
+          <details class="note note--revised" data-testid="revised">
+            <summary>
+              <Icon name="alert" size={14} />
+              {t("revised")}
+            </summary>
+            <p class="small">
+              {t("revised_first")} <q lang={textLang(turn.check.revisedFrom)}>{turn.check.revisedFrom}</q>
+            </p>
+          </details>
+        )}
         {turn.check?.answersQuestion === false && !abstained && (
           <p class="note note--warn" data-testid="no-number">
             <Icon name="alert" size={14} />

@@ -22,6 +22,8 @@ export interface CitationCheck {
   citations: Citation[];
   /** False when the question asks for a number and the answer gives none. */
   answersQuestion?: boolean;
+  /** The streamed answer, when the check flagged it and a second attempt replaced it. */
+  revisedFrom?: string | null;
 }
 
 export type AnswerPhase = "streaming" | "final" | "stopped";

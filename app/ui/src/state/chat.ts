@@ -146,6 +146,7 @@ export function useChat(collection: string): Chat {
                 sentences: data.sentences,
                 citations: data.citations,
                 answersQuestion: data.answers_question,
+                revisedFrom: data.revised_from ?? null,
               },
             });
           } else if (ev.event === "done") {
