@@ -100,6 +100,7 @@ class GeneratorSettings(BaseModel):
     max_tokens: int = Field(384, ge=1, le=4096)
     repeat_penalty: float = Field(1.1, ge=1.0)
     fake_script: list[str] | None = None  # fake backend only
+    fake_replies: list[list[str]] | None = None  # fake backend only: a script per call, the last repeats
     fake_delay_s: float = Field(0.0, ge=0)
 
 

@@ -26,8 +26,10 @@ def ask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     assert cli.main(["ingest", str(doc)]) == 0
     capsys.readouterr()
 
-    def run(question: str, *reply: str) -> str:
-        monkeypatch.setenv("SHIORI_GENERATOR__FAKE_SCRIPT", json.dumps(list(reply), ensure_ascii=False))
+    def run(question: str, *reply: str, then: list[str] | None = None) -> str:
+        """Ask with the fake model writing ``reply`` (and ``then`` when asked a second time)."""
+        replies = [list(reply), then] if then else [list(reply)]
+        monkeypatch.setenv("SHIORI_GENERATOR__FAKE_REPLIES", json.dumps(replies, ensure_ascii=False))
         assert cli.main(["ask", question]) == 0
         return capsys.readouterr().out
 
@@ -49,3 +51,13 @@ def test_a_backed_answer_prints_no_warning_and_marks_its_source(ask) -> None:  #
 def test_no_number_where_one_is_asked_for_is_said(ask) -> None:  # type: ignore[no-untyped-def]
     out = ask("GPT-3の総トークン数はどれくらいですか？", "データとなる大量のテキスト", "です[1]。")
     assert "! the question asks for a number, and this answer gives none" in out
+
+
+def test_a_revised_answer_is_printed_after_the_first(ask) -> None:  # type: ignore[no-untyped-def]
+    """The check flagged the streamed answer and the second attempt passed it (answer.recheck): the
+    terminal can't take the first back, so it says so and prints the revision, whose source backs it."""
+    revision = "パラメータの数は100億個以上を基準とする文献もあります[1]。"
+    out = ask("GPT-3のパラメータ数は？", "4900億", "[1]。", then=[revision])
+    first, rest = out.split("! the sources do not back the answer above; asked again from one source:")
+    assert first.startswith("4900億[1]。") and rest.lstrip().startswith(revision)
+    assert "! not backed" not in out and "*[1] slides.txt" in out

@@ -86,7 +86,12 @@ def generator_spec(settings: Settings) -> dict[str, Any]:
     """What the generator process needs to build its backend (JSON: it crosses a process boundary)."""
     cfg = settings.generator
     if cfg.backend == "fake":
-        return {"backend": "fake", "script": cfg.fake_script, "delay_s": cfg.fake_delay_s}
+        return {
+            "backend": "fake",
+            "script": cfg.fake_script,
+            "replies": cfg.fake_replies,
+            "delay_s": cfg.fake_delay_s,
+        }
     if cfg.backend == "llama_cpp":
         return {
             "backend": "llama_cpp",

@@ -66,7 +66,9 @@ def build(spec: dict[str, Any]) -> Generator:
         if spec.get("crash_on_start"):  # tests of the start-up fallback: die as a bad kernel would
             os.kill(os.getpid(), signal.SIGSEGV)
 
-        return FakeGenerator(script=spec.get("script"), delay_s=spec.get("delay_s", 0.0))
+        return FakeGenerator(
+            script=spec.get("script"), delay_s=spec.get("delay_s", 0.0), replies=spec.get("replies")
+        )
     raise ValueError(f"unknown generator backend {backend!r}")
 
 
