@@ -60,6 +60,13 @@ class Metrics:
         )
         self.generated_tokens = Counter("shiori_generated_tokens_total", "Tokens generated", registry=r)
         self.answers = Counter("shiori_answers_total", "Answers by outcome", ["outcome"], registry=r)
+        self.rechecks = Counter(
+            "shiori_answer_rechecks_total",
+            "Answers the citation check flagged and sent back to the model once (answer.recheck), by "
+            "outcome: `revised` (the second attempt passed the check and replaced the first) or `kept`",
+            ["outcome"],
+            registry=r,
+        )
         self.generation_queue = Gauge(
             "shiori_generation_queue_depth",
             "Questions admitted and not finished (running + waiting)",
@@ -130,6 +137,8 @@ class Metrics:
             self.tokens_per_s.observe(float(done["tokens_per_s"]))
         self.generated_tokens.inc(int(done.get("tokens") or 0))
         self.answers.labels("abstained" if done.get("abstained") else "answered").inc()
+        if done.get("recheck_ms") is not None:
+            self.rechecks.labels("revised" if done.get("revised") else "kept").inc()
 
     def observe_ingest(self, pages: int, chunks: int, seconds: float) -> None:
         self.ingested_documents.inc()

@@ -141,8 +141,9 @@ class DoneEvent(Event):
     recheck_ms: float | None = Field(
         None,
         description="What the second attempt took, when the check flagged the first answer (none: it "
-        "did not run); the `citations` event's `revised_from` says whether it replaced the answer",
+        "did not run)",
     )
+    revised: bool = Field(False, description="The second attempt replaced the streamed answer")
 
 
 class ErrorEvent(Event):

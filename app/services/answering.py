@@ -433,6 +433,7 @@ class AnswerService:
             dropped=dropped,
             refusal_logprob=None if refusal_lp is None else round(refusal_lp, 4),
             recheck_ms=None if recheck_ms is None else round(recheck_ms, 1),
+            revised=revised_from is not None,
         )
 
     def _check(self, text: str, sources: Sequence[PackedSource], query: str, asked: str) -> CitationReport:

@@ -41,12 +41,13 @@ class CrashesOnSecondCall(FakeGenerator):
 @pytest.fixture
 def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Callable[..., Any]]:
     with started_clients() as start:
+        clients: dict[FakeGenerator, Any] = {}
 
         def run(gen: FakeGenerator, *, path: str = "/api/v1/ask", stream: bool = True, **answer: Any) -> Any:
             settings = make_settings(
                 sqlite_url, worker={"embedded": True}, answer={"abstain_below": -1.0, **answer}
             )
-            client = start(create_app(settings, generator=gen))
+            client = clients[gen] = start(create_app(settings, generator=gen))
             docs = upload(client, ("tower.txt", TOWER.encode()), ("skytree.txt", SKYTREE.encode()))
             for d in docs.json()["documents"]:
                 wait_terminal(client, d["document_id"])
@@ -61,6 +62,7 @@ def ask(make_settings: Callable[..., Settings], sqlite_url: str) -> Iterator[Cal
                 return response.json()
             return parse_sse(response.text) if path == "/api/v1/ask" else response.text
 
+        run.clients = clients  # type: ignore[attr-defined]
         yield run
 
 
@@ -88,7 +90,9 @@ def test_a_flagged_answer_is_replaced_by_one_from_the_source_that_holds_the_ques
     assert check["citations"] and all(c["status"] != "unsupported" for c in check["citations"])
     assert {c["title"] for c in check["citations"]} == {"tower.txt"}
     done = _event(events, "done")
-    assert done["recheck_ms"] >= 0 and done["abstained"] is False
+    assert done["recheck_ms"] >= 0 and done["revised"] is True and done["abstained"] is False
+    metrics = ask.clients[gen].get("/metrics").text  # type: ignore[attr-defined]
+    assert 'shiori_answer_rechecks_total{outcome="revised"} 1.0' in metrics
     assert done["tokens"] == gen.count_tokens("634メートルです[1]。") + gen.count_tokens("333メートルです。")
 
 
@@ -99,7 +103,10 @@ def test_a_second_attempt_the_check_flags_too_leaves_the_first_standing(ask: Cal
     check = _event(events, "citations")
     assert check["answer"] == "634メートルです[1]。" and check["revised_from"] is None
     assert any(c["status"] == "unsupported" for c in check["citations"])  # still flagged for the reader
-    assert _event(events, "done")["recheck_ms"] >= 0
+    done = _event(events, "done")
+    assert done["recheck_ms"] >= 0 and done["revised"] is False
+    metrics = ask.clients[gen].get("/metrics").text  # type: ignore[attr-defined]
+    assert 'shiori_answer_rechecks_total{outcome="kept"} 1.0' in metrics
 
 
 @pytest.mark.parametrize(

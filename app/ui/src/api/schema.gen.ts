@@ -716,9 +716,15 @@ export interface components {
             rewrite_ms: number | null;
             /**
              * Recheck Ms
-             * @description What the second attempt took, when the check flagged the first answer (none: it did not run); the `citations` event's `revised_from` says whether it replaced the answer
+             * @description What the second attempt took, when the check flagged the first answer (none: it did not run)
              */
             recheck_ms: number | null;
+            /**
+             * Revised
+             * @description The second attempt replaced the streamed answer
+             * @default false
+             */
+            revised: boolean;
         };
         /**
          * ErrorEvent
