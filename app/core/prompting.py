@@ -174,6 +174,15 @@ def most_covered(question: str, sources: Sequence[PackedSource]) -> PackedSource
     return sources[shares.index(max(shares))]
 
 
+def coverage_gap(question: str, sources: Sequence[PackedSource], cited: set[int]) -> float:
+    """How much larger a share of the question's content units the best shown source holds than the
+    best of the ``cited`` ones (0 when a cited source is the best, or nothing is cited): an answer
+    taken from a passage that speaks less of the question than another one the model was shown."""
+    shares = {s.number: question_coverage(question, [s.text]) or 0.0 for s in sources}
+    named = [shares[n] for n in cited if n in shares]
+    return max(shares.values(), default=0.0) - max(named) if named else 0.0
+
+
 def select_sentences(
     question: str, text: str, *, neighbours: int = 1, min_keep: int = 1, tight: bool = False
 ) -> list[tuple[int, int]]:
