@@ -59,10 +59,10 @@ from app.services.retrieval import Passage, Retriever
 
 logger = logging.getLogger(__name__)
 
-# answer.recheck also sends back an answer the check passes when every source it cites holds at least
-# this much less of the question's content units than the best source shown (the model copied from
-# a neighbouring passage; its words are there, so the check can't tell). Chosen on JSQuAD-valid's
-# rows (README, Revised answers).
+# answer.recheck_off_question also sends back an answer the check passes when every source it cites
+# holds at least this much less of the question's content units than the best source shown (the model
+# copied from a neighbouring passage; its words are there, so the check can't tell). Chosen on
+# JSQuAD-valid's rows (README, Revised answers).
 OFF_QUESTION_GAP = 0.2
 
 
@@ -388,7 +388,11 @@ class AnswerService:
                 report = self._check(text, sources, query, asked)
                 # flagged, or backed by a source that speaks of the question clearly less than another
                 cited = {c.number for c in report.citations}
-                if report.flagged or coverage_gap(query, sources, cited) >= OFF_QUESTION_GAP:
+                off = (
+                    cfg.answer.recheck_off_question
+                    and coverage_gap(query, sources, cited) >= OFF_QUESTION_GAP
+                )
+                if report.flagged or off:
                     t_re = time.perf_counter()
                     second = self._recheck(recheck_with, query, sources, options, cancel, deadline, asked)
                     recheck_ms = (time.perf_counter() - t_re) * 1000
