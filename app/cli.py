@@ -276,6 +276,10 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
                 timing = f"retrieval {ev.retrieval_ms:.0f} ms"
                 if ev.ttft_ms is not None:
                     timing += f", first token {ev.ttft_ms / 1000:.1f} s, {ev.tokens_per_s} tokens/s"
+                if ev.recheck_ms is not None:  # the check flagged the answer: the model was asked again
+                    timing += (
+                        f", asked again {ev.recheck_ms / 1000:.1f} s ({'revised' if ev.revised else 'kept'})"
+                    )
                 print(f"({timing})", file=sys.stderr)
     finally:
         container.close()
