@@ -170,17 +170,22 @@ def most_covered(question: str, sources: Sequence[PackedSource]) -> PackedSource
     in search order on a tie, and when the question has none)."""
     if not sources:
         raise ValueError("no sources")
-    shares = [question_coverage(question, [s.text]) or 0.0 for s in sources]
-    return sources[shares.index(max(shares))]
+    shares = _shares(question, sources)
+    return max(sources, key=lambda s: shares[s.number])  # max keeps the first of equals
 
 
 def coverage_gap(question: str, sources: Sequence[PackedSource], cited: set[int]) -> float:
     """How much larger a share of the question's content units the best shown source holds than the
     best of the ``cited`` ones (0 when a cited source is the best, or nothing is cited): an answer
     taken from a passage that speaks less of the question than another one the model was shown."""
-    shares = {s.number: question_coverage(question, [s.text]) or 0.0 for s in sources}
+    shares = _shares(question, sources)
     named = [shares[n] for n in cited if n in shares]
     return max(shares.values(), default=0.0) - max(named) if named else 0.0
+
+
+def _shares(question: str, sources: Sequence[PackedSource]) -> dict[int, float]:
+    """Each source's share of the question's content units, by source number."""
+    return {s.number: question_coverage(question, [s.text]) or 0.0 for s in sources}
 
 
 def select_sentences(

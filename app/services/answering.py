@@ -211,19 +211,32 @@ class AnswerService:
         the turn itself is evaluated. None when the model is down (the answer will say so)."""
         messages = [*fixed_prefix(lang, examples=self.settings.answer.examples), turn]
         options = GenerationOptions(max_tokens=max_tokens, stop=("\n\n",))
-        text = ""
         try:
-            tokens = self.generator.stream(messages, options, cancel)
-            try:
-                for delta in tokens:
-                    text += delta
-            finally:
-                close = getattr(tokens, "close", None)
-                if close is not None:
-                    close()
+            return self._whole(messages, options, cancel)
         except (GeneratorCrashed, GeneratorUnavailable) as exc:
             logger.warning("skipped asking the model before the answer: %s", exc.detail)
             return None
+
+    def _whole(
+        self,
+        messages: list[Message],
+        options: GenerationOptions,
+        cancel: threading.Event,
+        deadline: float | None = None,
+    ) -> str | None:
+        """All the text of one generation that nobody watches stream (a brief, a second attempt); None
+        when it runs past ``deadline``. The generator's errors are the caller's to handle."""
+        text = ""
+        tokens = self.generator.stream(messages, options, cancel)
+        try:
+            for delta in tokens:
+                text += delta
+                if deadline is not None and time.monotonic() > deadline:
+                    return None
+        finally:
+            close = getattr(tokens, "close", None)
+            if close is not None:
+                close()  # stops the model at once
         return text
 
     def search_all(self, queries: Sequence[str], collection: str, k: int) -> list[Passage]:
@@ -419,8 +432,7 @@ class AnswerService:
             if declined:  # the abstention is the first text the reader sees
                 ttft_ms = (time.perf_counter() - t_start) * 1000
             yield TokenEvent(text=text)
-            report = None
-        if report is None:
+        if report is None:  # checked already where the answer went to the recheck
             report = self._check(text, sources, query, asked)
         refused = empty or declined or is_refusal(text)
         yield citations_out(report, sources, revised_from=revised_from)
@@ -476,22 +488,12 @@ class AnswerService:
         well), and its check. None unless it says something, doesn't decline and the check passes it:
         then the first answer stands, flags and all. Measured in README, Revised answers."""
         source = most_covered(query, sources)
-        text = ""
         try:
-            tokens = self.generator.stream(prompt_for(source), options, cancel)
-            try:
-                for delta in tokens:
-                    text += delta
-                    if time.monotonic() > deadline:
-                        return None
-            finally:
-                close = getattr(tokens, "close", None)
-                if close is not None:
-                    close()
+            text = self._whole(prompt_for(source), options, cancel, deadline)
         except (GeneratorCrashed, GeneratorUnavailable) as exc:  # the first answer is whole: keep it
             logger.warning("second attempt at a flagged answer failed: %s", exc.detail)
             return None
-        if cancel.is_set() or not says_something(text) or is_refusal(text):
+        if text is None or cancel.is_set() or not says_something(text) or is_refusal(text):
             return None
         report = self._check(text, [source], query, asked)
         logger.info(
