@@ -94,6 +94,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dataset", default="jsquad", help="jsquad, xquad, lit or a path")
     ap.add_argument("--questions", type=int, default=100, help="sample this many questions (0 = all)")
+    ap.add_argument(
+        "--sample-seed",
+        type=int,
+        default=0,
+        help="which sample of --questions (0: the one every closing note before session 15 reports)",
+    )
     ap.add_argument("--data-dir", type=Path, default=None, help="reuse an ingested data folder")
     ap.add_argument(
         "--context-tokens", default=None, help="override answer.context_tokens; a comma list sweeps budgets"
@@ -117,6 +123,11 @@ def main() -> None:
         default="plain",
         help="where the question stands in the prompt: plain (after the sources), twice (before and "
         "after them), nearest (after them, the most relevant source last); a comma list compares",
+    )
+    ap.add_argument(
+        "--recheck-off-question",
+        default=None,
+        help="answer.recheck_off_question: off, on, or off,on (the same questions each way)",
     )
     ap.add_argument("--second-look", default="off", help="answer.second_look: off, on, or off,on")
     ap.add_argument(
@@ -152,7 +163,7 @@ def main() -> None:
         wanted = set(args.kinds.split(","))
         questions = [q for q in questions if wanted & set(q.kind)]
     if args.questions and args.questions < len(questions):
-        questions = random.Random(0).sample(questions, args.questions)
+        questions = random.Random(args.sample_seed).sample(questions, args.questions)
     if args.only_two_things:  # after sampling: the same questions as a full run's
         questions = [q for q in questions if names_two_things(q.question)]
     left_out = 0
@@ -183,26 +194,40 @@ def main() -> None:
 
     runs = []
     settings.answer.second_look_below = args.second_look_below
-    for layout in [v.strip() for v in args.layout.split(",")]:
-        for shown in [examples_shown(v) for v in args.examples.split(",")]:
-            for look in [v.strip() == "on" for v in args.second_look.split(",")]:
-                for budget, insist in itertools.product(budgets or [settings.answer.context_tokens], insists):
-                    settings.answer.context_tokens = budget
-                    settings.answer.insist_below = insist
-                    settings.answer.examples = shown > 0
-                    settings.answer.second_look = look
-                    with first_examples(shown), prompt_layout(layout):
-                        # warm-up: the system prompt (and the examples) enter the prefix cache
-                        ask(container, questions[0].question, corpora[questions[0].id][0])
-                        run = run_questions(container, corpora, questions)
-                        runs.append(
-                            {"layout": layout, "examples_shown": shown, "insist_below": insist, **run}
-                        )
+    off_question = args.recheck_off_question or ("on" if settings.answer.recheck_off_question else "off")
+    ways = itertools.product(
+        [v.strip() for v in args.layout.split(",")],
+        [examples_shown(v) for v in args.examples.split(",")],
+        [v.strip() == "on" for v in args.second_look.split(",")],
+        [v.strip() == "on" for v in off_question.split(",")],
+        budgets or [settings.answer.context_tokens],
+        insists,
+    )
+    for layout, shown, look, off_q, budget, insist in ways:
+        settings.answer.context_tokens = budget
+        settings.answer.insist_below = insist
+        settings.answer.examples = shown > 0
+        settings.answer.second_look = look
+        settings.answer.recheck_off_question = off_q
+        with first_examples(shown), prompt_layout(layout):
+            # warm-up: the system prompt (and the examples) enter the prefix cache
+            ask(container, questions[0].question, corpora[questions[0].id][0])
+            run = run_questions(container, corpora, questions)
+            runs.append(
+                {
+                    "layout": layout,
+                    "examples_shown": shown,
+                    "insist_below": insist,
+                    "recheck_off_question": off_q,
+                    **run,
+                }
+            )
     report: dict[str, Any] = {
         "dataset": path.name,
         "documents": n_docs,
         "chunks": n_chunks,
         "search_mode": container.settings.search.mode,
+        "sample_seed": args.sample_seed,
         "corpus": "each question its own passages" if own else "one shared corpus",
         **({"without_gold": {"asked": len(questions), "left_out": left_out}} if args.without_gold else {}),
         **runs[0],

@@ -20,7 +20,7 @@ from typing import Literal
 
 from app.core.chunking import sentence_spans
 from app.core.crosslingual import Similar, across, to_support, unbacked
-from app.core.key_terms import Term, TermIndex, contexts, key_terms, topic_spans
+from app.core.key_terms import Term, TermIndex, contexts, key_terms, topic_spans, whole_name
 from app.core.question_type import asked_about, asks_for_number, gives_number
 from app.core.support import Passage, Units, containment, content_units, has_content
 
@@ -221,7 +221,7 @@ class _Asked:
         「東京タワーはいつ完成しましたか？」 before it); only one with none left is read joined."""
         follow_up = bool(own) and own.strip() != question.strip()
         for text in (own, question) if own else (question,):
-            about = content_units(asked_about(text, [t.text for t in key_terms(text)]))
+            about = content_units(asked_about(text, [whole_name(text, t).text for t in key_terms(text)]))
             if has_content(about) or (follow_up and text is own and about):
                 return cls(TermIndex(question), about)
         return cls(TermIndex(question), None)
@@ -356,13 +356,14 @@ def _unnamed(topic: str, question: str, cited: Sequence[_Source]) -> tuple[str, 
     catches an answer whose words its source holds but which answers another question: 「オランダの
     公式の英語表記は？」 answered with a sentence from a page about Laos, 「2013年のGDPは？」 with
     another year's figure. Across languages names don't compare (katakana and Latin letters): no
-    check there. ``topic`` is the user's own question: a follow-up that names something new
+    check there. A name is read whole (東京タワー, not the 東京 of 東京スカイツリー: key_terms.whole_name).
+    ``topic`` is the user's own question: a follow-up that names something new
     (「スカイツリーは？」 after 「東京タワーの高さは？」) need not find the old topic in its sources;
     one that names nothing (「それはいつ？」) is held to the ``question`` it was searched with."""
     if not question or not cited or any(across(question, source.text) for source in cited):
         return ()
-    terms = [t for t in key_terms(topic) if _names_topic(t)] or [
-        t for t in key_terms(question) if _names_topic(t)
+    terms = [whole_name(topic, t) for t in key_terms(topic) if _names_topic(t)] or [
+        whole_name(question, t) for t in key_terms(question) if _names_topic(t)
     ]
     return tuple(dict.fromkeys(t.text for t in terms if not any(source.names(t) for source in cited)))
 

@@ -94,3 +94,26 @@ def test_a_follow_up_is_held_to_its_own_names_or_else_to_the_question_before_it(
     joined = "オランダはいつ独立した？ それはいつ？"
     report = check_citations("1953年です[1]。", laos, question=joined, topic="それはいつ？")
     assert report.citations[0].missing == ("オランダ",)
+
+
+def test_a_name_is_read_whole_with_its_katakana() -> None:
+    # MeCab tags only 東京 of 東京タワー as a name; the スカイツリー page names 東京 too. An uncited
+    # answer was inferred from it and passed (session 14's note).
+    tower = "東京タワーは1958年に完成した電波塔である。高さは333メートルである。"
+    skytree = "東京スカイツリーは2012年に開業した電波塔である。高さは634メートルである。"
+    sources = [SourceRef(1, tower), SourceRef(2, skytree)]
+    report = check_citations("634メートルです。", sources, question="東京タワーの高さは？")
+    (cited,) = report.citations
+    assert (cited.number, cited.status, cited.missing) == (2, "unsupported", ("東京タワー",))
+    assert report.flagged
+    report = check_citations("333メートルです。", sources, question="東京スカイツリーの高さは？")
+    assert report.citations[0].missing == ("東京スカイツリー",) and report.flagged
+    # the right answers, cited or not, hold: スカイツリー is the name, not what the question asks about
+    for question, answer, n in [
+        ("東京タワーの高さは？", "333メートルです。", 1),
+        ("東京スカイツリーの高さは？", "634メートルです。", 2),
+        ("東京スカイツリーの高さは？", "634メートルです[2]。", 2),
+    ]:
+        report = check_citations(answer, sources, question=question)
+        assert [(c.number, c.status != "unsupported") for c in report.citations] == [(n, True)], answer
+        assert not report.flagged

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from app.core.citations import SourceRef, check_citations
-from app.core.key_terms import TermIndex, contexts, key_terms, topic_spans
+from app.core.key_terms import TermIndex, contexts, key_terms, topic_spans, whole_name
 from tests.support.ci import require_module
 
 pytestmark = pytest.mark.unit
@@ -92,3 +92,14 @@ def test_a_short_answer_needs_its_term_only_in_the_source() -> None:
     require_module("fugashi")
     assert flagged("1951年です。", TSUYU) == ("verified", ())
     assert flagged("1883年です。", TSUYU)[0] == "unsupported"
+
+
+def test_a_name_with_a_katakana_word_written_onto_it_is_read_whole() -> None:
+    question = "東京タワーの高さは？"
+    (name,) = key_terms(question)
+    assert name.text == "東京" and whole_name(question, name).text == "東京タワー"
+    # kanji written onto a name are mostly not part of it (オランダ最大の通信事業者)
+    question = "オランダ最大の通信事業者は？"
+    assert [whole_name(question, t).text for t in key_terms(question)] == ["オランダ"]
+    (number,) = key_terms("2013年のGDPは？")[:1]
+    assert whole_name("2013年のGDPは？", number) is number

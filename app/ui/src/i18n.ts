@@ -110,7 +110,7 @@ const en = {
   copy: "Copy answer",
   copied: "Copied",
   unsupported_sentence: "No source supports this sentence",
-  missing_terms: "Not in this source: {terms}",
+  missing_terms: "Not backed by this source: {terms}",
   no_number: "The question asks for a number, and this answer gives none. Check the sources.",
   revised:
     "Revised: the sources did not back the first answer, so it was answered again from the source that matches the question best.",
@@ -297,7 +297,7 @@ const ja: Record<MessageKey, string> = {
   copy: "回答をコピー",
   copied: "コピーしました",
   unsupported_sentence: "この文を裏付ける出典がありません",
-  missing_terms: "この出典にない語: {terms}",
+  missing_terms: "この出典が裏付けない語: {terms}",
   no_number: "質問は数を尋ねていますが、この回答には数がありません。出典を確認してください。",
   revised: "修正済み: 最初の回答は出典で裏付けられなかったため、質問に最もよく合う資料から答え直しました。",
   revised_first: "最初の回答:",

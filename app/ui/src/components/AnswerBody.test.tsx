@@ -136,7 +136,7 @@ describe("citation chips", () => {
     mount("東京タワーは1962年に大阪で完成した[1]。", [source(1)], swapped, "final");
     const label = chips()[0].getAttribute("aria-label") ?? "";
     expect(label).toContain("Not supported");
-    expect(label).toContain("Not in this source: 1962, 大阪");
+    expect(label).toContain("Not backed by this source: 1962, 大阪");
   });
 
   it("shows chips as unchecked while the answer streams, and flags numbers with no source", () => {

@@ -38,7 +38,9 @@ const OFFICE_PAGES: [RegExp, (m: RegExpMatchArray, t: Translate) => string][] = 
   [/^Comments$/, (_, t) => t("page_comments")],
 ];
 
-/** "Not in this source: 北海道, 1998": the numbers and names of a sentence its cited evidence lacks. */
+/** "Not backed by this source: 北海道, 1998": the numbers and names of a sentence its cited evidence
+ * lacks, or holds only for something else than the question asks (a bare 4900億 that the slide gives
+ * as a token count, asked for a parameter count). */
 export function missingText(t: Translate, missing: readonly string[]): string {
   return t("missing_terms", { terms: missing.join(", ") });
 }
