@@ -165,6 +165,7 @@ def check_citations(
             break
         text, invalid = cleaned, invalid | dropped
     markers = find_markers(text)
+    named = _topic_terms(topic or question, question)
     sentences: list[AnswerSentence] = []
     citations: list[Citation] = []
     for index, (start, end) in enumerate(_sentence_spans(text, markers)):
@@ -179,19 +180,23 @@ def check_citations(
             own.append(Citation(n, index, score, status, a, b, missing))
         # Citing nothing, or only sources that don't hold it (small models often write the wrong
         # number: "[2]" for what source 1 says): the source that clearly contains it is named too, as
-        # inferred, and the wrong citation stays flagged.
+        # inferred, and the wrong citation stays flagged. A source that names none of the question's
+        # names is about something else (the スカイツリー page, asked about 東京タワー): the sentence is
+        # traced to it all the same, flagged, with the names it lacks.
         others = {n: p for n, p in passages.items() if n not in numbers}
         if others and has_content(claim) and not any(c.status == "verified" for c in own):
             checked = ((n, p.check(claim_text, claim, terms, asked, similar)) for n, p in others.items())
             n, (score, (a, b), missing) = max(checked, key=_by_score)
             if score >= infer_threshold and not missing:
-                own.append(Citation(n, index, score, "inferred", a, b))
+                if _about(passages[n], named, question):
+                    own.append(Citation(n, index, score, "inferred", a, b))
+                else:
+                    lacks = tuple(t.text for t in named)
+                    own.append(Citation(n, index, score, "unsupported", a, b, lacks))
         supported = not has_content(claim) or any(c.status != "unsupported" for c in own)
         sentences.append(AnswerSentence(start, end, text[start:end], numbers, supported))
         citations.extend(own)
-    lacking = _unnamed(
-        topic or question, question, [passages[n] for n in sorted({c.number for c in citations})]
-    )
+    lacking = _unnamed(named, question, [passages[n] for n in sorted({c.number for c in citations})])
     if lacking:  # every citation answers another question: each is flagged, naming what it lacks
         citations = [
             replace(c, status="unsupported", missing=tuple(dict.fromkeys((*c.missing, *lacking))))
@@ -350,22 +355,34 @@ _ENDS_SENTENCE = re.compile(r"[。．.!?！？:：」』)）\]]\s*$")
 _OPENS_ITEM = re.compile(r"\s*(?:[•・●○■□◆◇▪‣*-]|\d{1,2}[.)](?!\d))")
 
 
-def _unnamed(topic: str, question: str, cited: Sequence[_Source]) -> tuple[str, ...]:
-    """The numbers and names of the question (what it is about: オランダ, 2013年) that none of the
-    cited sources names, text and title together (a comparison cites one source for each side). This
-    catches an answer whose words its source holds but which answers another question: 「オランダの
-    公式の英語表記は？」 answered with a sentence from a page about Laos, 「2013年のGDPは？」 with
-    another year's figure. Across languages names don't compare (katakana and Latin letters): no
-    check there. A name is read whole (東京タワー, not the 東京 of 東京スカイツリー: key_terms.whole_name).
-    ``topic`` is the user's own question: a follow-up that names something new
-    (「スカイツリーは？」 after 「東京タワーの高さは？」) need not find the old topic in its sources;
-    one that names nothing (「それはいつ？」) is held to the ``question`` it was searched with."""
-    if not question or not cited or any(across(question, source.text) for source in cited):
-        return ()
-    terms = [whole_name(topic, t) for t in key_terms(topic) if _names_topic(t)] or [
+def _topic_terms(topic: str, question: str) -> list[Term]:
+    """The numbers and names of the question (what it is about: オランダ, 2013年, 東京タワー) that its
+    answer's sources must name. ``topic`` is the user's own question: a follow-up that names something
+    new (「スカイツリーは？」 after 「東京タワーの高さは？」) need not find the old topic in its sources;
+    one that names nothing (「それはいつ？」) is held to the ``question`` it was searched with. A name
+    is read whole (東京タワー, not the 東京 of 東京スカイツリー: key_terms.whole_name)."""
+    if not question:
+        return []
+    return [whole_name(topic, t) for t in key_terms(topic) if _names_topic(t)] or [
         whole_name(question, t) for t in key_terms(question) if _names_topic(t)
     ]
-    return tuple(dict.fromkeys(t.text for t in terms if not any(source.names(t) for source in cited)))
+
+
+def _about(source: _Source, named: list[Term], question: str) -> bool:
+    """Does ``source`` name one of the question's names at least (a comparison's source names one
+    side)? Across languages names don't compare: yes. None of them: it lacks them all."""
+    return not named or across(question, source.text) or any(source.names(t) for t in named)
+
+
+def _unnamed(named: list[Term], question: str, cited: Sequence[_Source]) -> tuple[str, ...]:
+    """The question's names and numbers (``named``: _topic_terms) that none of the cited sources
+    names, text and title together (a comparison cites one source for each side). This catches an
+    answer whose words its source holds but which answers another question: 「オランダの公式の英語表記
+    は？」 answered with a sentence from a page about Laos, 「2013年のGDPは？」 with another year's
+    figure. Across languages names don't compare (katakana and Latin letters): no check there."""
+    if not question or not cited or any(across(question, source.text) for source in cited):
+        return ()
+    return tuple(dict.fromkeys(t.text for t in named if not any(source.names(t) for source in cited)))
 
 
 def _names_topic(term: Term) -> bool:

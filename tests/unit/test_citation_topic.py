@@ -108,6 +108,13 @@ def test_a_name_is_read_whole_with_its_katakana() -> None:
     assert report.flagged
     report = check_citations("333メートルです。", sources, question="東京スカイツリーの高さは？")
     assert report.citations[0].missing == ("東京スカイツリー",) and report.flagged
+    # citing the tower's page, which lacks 634: the page the number came from is named, but not as
+    # support (it was shown as "inferred")
+    report = check_citations("634メートルです[1]。", sources, question="東京タワーの高さは？")
+    assert [(c.number, c.status, c.missing) for c in report.citations] == [
+        (1, "unsupported", ("634",)),
+        (2, "unsupported", ("東京タワー",)),
+    ]
     # the right answers, cited or not, hold: スカイツリー is the name, not what the question asks about
     for question, answer, n in [
         ("東京タワーの高さは？", "333メートルです。", 1),
