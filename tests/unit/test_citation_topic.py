@@ -115,6 +115,12 @@ def test_a_name_is_read_whole_with_its_katakana() -> None:
         (1, "unsupported", ("634",)),
         (2, "unsupported", ("東京タワー",)),
     ]
+    # a second sentence doesn't borrow the first one's topic: it passed, its 634 shown as inferred
+    report = check_citations(
+        "東京タワーは1958年に完成した[1]。高さは634メートルです。", sources, question="東京タワーの高さは？"
+    )
+    assert [(c.number, c.status) for c in report.citations] == [(1, "verified"), (2, "unsupported")]
+    assert report.unsupported_sentences == [1] and report.flagged
     # the right answers, cited or not, hold: スカイツリー is the name, not what the question asks about
     for question, answer, n in [
         ("東京タワーの高さは？", "333メートルです。", 1),
