@@ -168,11 +168,21 @@ def check_citations(
     named = _topic_terms(topic or question, question)
     sentences: list[AnswerSentence] = []
     citations: list[Citation] = []
-    for index, (start, end) in enumerate(_sentence_spans(text, markers)):
+    spans = _sentence_spans(text, markers)
+    claims = [_BIBLIOGRAPHIC.sub(" ", strip_markers(text[a:b])) for a, b in spans]
+    units = [content_units(c) for c in claims]
+    # A bare answer (「柔道」, "Sunni Arabs", 「レーニン」) has too few words to measure support by, but
+    # it is the whole answer: it is checked all the same, or an invented name passes unflagged. A
+    # short sentence beside others (「はい。」, 「以上です。」) is not.
+    bare = sum(1 for c in claims if says_something(c)) == 1 and not is_refusal(text)
+    for index, (start, end) in enumerate(spans):
         numbers = tuple(dict.fromkeys(n for s, e, ns in markers if start <= s and e <= end for n in ns))
-        claim_text = _BIBLIOGRAPHIC.sub(" ", strip_markers(text[start:end]))
-        claim = content_units(claim_text)
-        terms = key_terms(claim_text) if has_content(claim) else []
+        claim_text, claim = claims[index], units[index]
+        # (by words only: a few words say too little for a meaning match across languages)
+        measured = has_content(claim) or (
+            bare and bool(claim) and not any(across(claim_text, p.text) for p in passages.values())
+        )
+        terms = key_terms(claim_text) if measured else []
         own: list[Citation] = []
         for n in numbers:
             score, (a, b), missing = passages[n].check(claim_text, claim, terms, asked, similar)
@@ -184,7 +194,7 @@ def check_citations(
         # names is about something else (the スカイツリー page, asked about 東京タワー): the sentence is
         # traced to it all the same, flagged, with the names it lacks.
         others = {n: p for n, p in passages.items() if n not in numbers}
-        if others and has_content(claim) and not any(c.status == "verified" for c in own):
+        if others and measured and not any(c.status == "verified" for c in own):
             checked = ((n, p.check(claim_text, claim, terms, asked, similar)) for n, p in others.items())
             n, (score, (a, b), missing) = max(checked, key=_by_score)
             if score >= infer_threshold and not missing:
@@ -193,7 +203,7 @@ def check_citations(
                 else:
                     lacks = tuple(t.text for t in named)
                     own.append(Citation(n, index, score, "unsupported", a, b, lacks))
-        supported = not has_content(claim) or any(c.status != "unsupported" for c in own)
+        supported = not measured or any(c.status != "unsupported" for c in own)
         sentences.append(AnswerSentence(start, end, text[start:end], numbers, supported))
         citations.extend(own)
     lacking = _unnamed(named, question, [passages[n] for n in sorted({c.number for c in citations})])

@@ -91,3 +91,33 @@ def test_a_follow_up_with_few_words_is_not_held_to_the_question_before_it() -> N
         "1958年です[1]。", [SourceRef(1, page)], question=joined, topic="その高さは？"
     ).citations
     assert c.status == "unsupported"
+
+
+def test_a_bare_answer_too_short_to_measure_is_checked_all_the_same() -> None:
+    """「レーニン」 or "Sunni Arabs" is under the word count that support is measured by, so it
+    passed with no citation and no flag, whether or not any source holds it (session 15: a second
+    attempt answered 「レーニン」 to a question whose source names 宮本顕治)."""
+    judo = "ポルトガルでは日本の柔道が人気である。サッカーも盛んである。"
+    cricket = "ポルトガルではクリケットはほとんど知られていない。"
+    sources = [SourceRef(1, judo), SourceRef(2, cricket)]
+    question = "ポルトガルで人気の日本のスポーツは？"
+
+    def check(answer: str) -> tuple[list[tuple[int, str]], list[int]]:
+        report = check_citations(answer, sources, question=question)
+        return [(c.number, c.status) for c in report.citations], report.unsupported_sentences
+
+    assert check("レーニン") == ([], [0])  # in no source: flagged
+    assert check("レーニン[1]") == ([(1, "unsupported")], [0])
+    assert check("柔道") == ([(1, "inferred")], [])  # traced to the source that holds it
+    assert check("柔道[1]。") == ([(1, "verified")], [])
+    # in English too: two words, under the measure as well
+    page = "The group is led by Sunni Arabs from Iraq and Syria."
+    report = check_citations("Sunni Arabs", [SourceRef(1, page)], question="Who leads the group?")
+    assert [c.status for c in report.citations] == ["inferred"]
+    report = check_citations("Hayri Abaza", [SourceRef(1, page)], question="Who leads the group?")
+    assert report.citations == [] and report.unsupported_sentences == [0]
+    # across languages a few words say too little to match by meaning: left alone, as before
+    report = check_citations("Judo", sources, question="What Japanese sport is popular in Portugal?")
+    assert report.citations == [] and report.unsupported_sentences == []
+    # beside other sentences a short one is still left alone (「以上です。」 is no claim)
+    assert check("柔道です[1]。以上です。") == ([(1, "verified")], [])
