@@ -138,7 +138,7 @@ def test_a_backed_answer_from_a_page_that_speaks_less_of_the_question_is_asked_a
     gen = FakeGenerator(
         replies=[["展望台の高さは150メートルである。"], ["電波塔の高さは333メートルである。"]]
     )
-    events = ask(gen, question="電波塔の高さは何メートルか？", pages=(TOWER, deck), recheck_off_question=True)
+    events = ask(gen, question="電波塔の高さは何メートルか？", pages=(TOWER, deck))  # on by default
     assert len(gen.calls) == 2 and "展望台" not in _last_user_turn(gen.calls[1])
     check = _event(events, "citations")
     assert (
@@ -148,7 +148,7 @@ def test_a_backed_answer_from_a_page_that_speaks_less_of_the_question_is_asked_a
     gen = FakeGenerator(
         replies=[["展望台の高さは150メートルである。"], ["電波塔の高さは333メートルである。"]]
     )
-    ask(gen, question="電波塔の高さは何メートルか？", pages=(TOWER, deck))  # off by default
+    ask(gen, question="電波塔の高さは何メートルか？", pages=(TOWER, deck), recheck_off_question=False)
     assert len(gen.calls) == 1
 
 
